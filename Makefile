@@ -1,0 +1,44 @@
+# Phantom Arbiter. Every target installs what is missing first, and is safe to run again.
+PY ?= python3
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+STAMP := $(VENV)/.synced
+ARGS ?=
+
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+
+.PHONY: all install run test lint typecheck pytest bench clean
+
+all: test
+
+$(UV):
+	$(PY) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv>=0.4"
+
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PY)
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(VENV)/bin/phantom run $(ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+pytest: install
+	$(VENV)/bin/pytest
+
+test: lint typecheck pytest
+
+bench: install
+	$(VENV)/bin/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""Wiring: settings, CLI, orchestrator, logging. Nothing imports ``phantom.app``."""

@@ -1,0 +1,1 @@
+"""Domain types, clocks, the event bus and seeded randomness. Imports nothing else from phantom."""

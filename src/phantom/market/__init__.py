@@ -1,0 +1,1 @@
+"""Market state and data sources (the embedded replay world; later RPC, WebSocket and files)."""
