@@ -33,7 +33,7 @@ class Token:
     @property
     def one(self) -> int:
         """Base units in one whole token."""
-        return 10**self.decimals
+        return int(10**self.decimals)
 
     def to_units(self, amount: Decimal | int | str) -> int:
         """Whole-token amount to base units, rounding toward zero (never invents dust)."""
