@@ -1,0 +1,173 @@
+"""Sandwich maths: how much an attacker front-runs a victim's exact-input swap, and its gain.
+
+The victim sells ``v`` of token_in with a minimum output ``m``. The attacker buys first with
+``a`` token_in (same direction), lets the victim's swap execute at the worse price, then sells
+everything it bought back into the pool. For a constant-product pool with fee factor
+``g = 1 - fee``, the victim's output after a front-run of ``a`` is
+``g*v*x*y / ((x + g*a) * (x + a + g*v))``; setting it to ``m`` gives the quadratic
+``g*a**2 + B*a + C = 0`` with ``B = x*(1+g) + g**2*v`` and ``C = x**2 + g*v*x - g*v*x*y/m``
+(domain-facts §6). Its positive root, computed in floats on reserves scaled by ``x`` and then
+fixed with exact integer swaps, is the largest front-run the victim's bound allows. The
+attacker's profit rises with ``a`` up to that bound in the usual case; this is checked, and
+when it does not hold (or for concentrated pools, where the bound is found by integer
+bisection) the profit is maximised by an integer ternary search.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from math import sqrt
+
+from phantom.amm import concentrated
+from phantom.amm.constant_product import get_amount_out
+from phantom.amm.errors import InsufficientLiquidity
+from phantom.amm.sizing import ternary_max
+from phantom.amm.swap import swap
+from phantom.core.pool import FEE_DENOMINATOR, ConstantProductPool, Pool
+from phantom.core.token import Token
+
+_SEARCH_LIMIT = 1 << 256
+
+
+@dataclass(frozen=True, slots=True)
+class Sandwich:
+    """The attacker's best sandwich of one victim swap (amounts in base units)."""
+
+    front_in: int
+    attacker_profit: int
+    victim_out: int
+    victim_out_clean: int
+    pool_after: Pool
+
+
+def _cp_victim_out(x: int, y: int, v: int, a: int, fee_ppm: int) -> int:
+    if a == 0:
+        return get_amount_out(v, x, y, fee_ppm)
+    front_out = get_amount_out(a, x, y, fee_ppm)
+    return get_amount_out(v, x + a, y - front_out, fee_ppm)
+
+
+def _largest_true(pred: Callable[[int], bool], guess: int, step: int) -> int:
+    """Largest ``a >= 0`` with ``pred(a)``, for ``pred`` true then false and ``pred(0)`` true."""
+    guess, step = max(0, guess), max(1, step)
+    if pred(guess):
+        lo = guess
+        while pred(lo + step):
+            lo += step
+            step *= 2
+            if step > _SEARCH_LIMIT:
+                raise ValueError("front-run size is unbounded")
+        hi = lo + step
+    else:
+        hi = guess
+        while True:
+            lo = max(0, hi - step)
+            if lo == 0 or pred(lo):
+                break
+            hi, step = lo, step * 2
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if pred(mid):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def optimal_front_run_cp(x: int, y: int, v: int, min_out: int, fee_ppm: int) -> int:
+    """Largest front-run ``a`` (token_in units) on reserves ``(x, y)`` that leaves a victim
+    selling ``v`` with exact-integer output ``>= min_out``; ``a + 1`` would break the bound.
+
+    Returns 0 when even the clean swap gives less than ``min_out``. ``min_out`` must be >= 1
+    (with no bound the victim tolerates any front-run).
+    """
+    if min(x, y, v) <= 0:
+        raise ValueError(f"reserves and victim input must be positive, got {x}, {y}, {v}")
+    if min_out < 1:
+        raise ValueError(f"min_out must be >= 1, got {min_out}")
+    if _cp_victim_out(x, y, v, 0, fee_ppm) < min_out:
+        return 0
+    g = (FEE_DENOMINATOR - fee_ppm) / FEE_DENOMINATOR
+    v_hat = v / x  # everything in units of x keeps the floats in range
+    k = g * v_hat * (y / min_out)
+    b = 1 + g + g * g * v_hat
+    c = 1 + g * v_hat - k
+    a_hat = 0.0 if c >= 0 else -2 * c / (b + sqrt(b * b - 4 * g * c))
+    guess = int(a_hat * x) if a_hat * x < 2.0**1000 else x
+    return _largest_true(
+        lambda a: _cp_victim_out(x, y, v, a, fee_ppm) >= min_out, guess, max(1, guess >> 40)
+    )
+
+
+def _exact_in(pool: Pool, token_in: Token, amount: int) -> tuple[int, Pool]:
+    """(output, pool after); a zero output is allowed here (the attacker may lose dust)."""
+    if amount == 0:
+        return 0, pool
+    if isinstance(pool, ConstantProductPool):
+        try:
+            result = swap(pool, token_in, amount)
+        except InsufficientLiquidity:
+            return 0, pool  # zero output: the pool keeps nothing either (the swap reverts)
+        return result.amount_out, result.pool_after
+    r = concentrated.swap_exact_in(pool, token_in == pool.token0, amount)
+    return r.amount_out, r.pool_after
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    victim_out: int
+    profit: int
+    pool_after: Pool
+
+
+def _simulate(pool: Pool, token_in: Token, victim_in: int, front_in: int) -> _Outcome | None:
+    token_out = pool.other(token_in)
+    try:
+        front_out, p1 = _exact_in(pool, token_in, front_in)
+        victim_out, p2 = _exact_in(p1, token_in, victim_in)
+        back_out, p3 = _exact_in(p2, token_out, front_out)
+    except InsufficientLiquidity:
+        return None
+    return _Outcome(victim_out, back_out - front_in, p3)
+
+
+def best_sandwich(
+    pool: Pool, token_in: Token, victim_in: int, victim_min_out: int
+) -> Sandwich | None:
+    """The attacker's most profitable sandwich of a victim's exact-input swap, or None when the
+    victim's bound leaves no room (clean output <= min_out) or no front-run is profitable."""
+    if victim_in <= 0:
+        raise ValueError(f"victim_in must be positive, got {victim_in}")
+    clean = _simulate(pool, token_in, victim_in, 0)
+    if clean is None or clean.victim_out <= victim_min_out:
+        return None
+    floor_out = max(victim_min_out, 0)
+
+    def feasible(a: int) -> bool:  # front-run and victim only: the back-run cannot matter
+        try:
+            _, p1 = _exact_in(pool, token_in, a)
+            return _exact_in(p1, token_in, victim_in)[0] >= floor_out
+        except InsufficientLiquidity:
+            return False
+
+    if isinstance(pool, ConstantProductPool):
+        x, y = pool.reserves_for(token_in)
+        bound = optimal_front_run_cp(x, y, victim_in, max(floor_out, 1), pool.fee_ppm)
+    else:
+        bound = _largest_true(feasible, victim_in, max(1, victim_in >> 4))
+    if bound == 0:
+        return None
+
+    def profit(a: int) -> int:
+        outcome = _simulate(pool, token_in, victim_in, a)
+        return outcome.profit if outcome is not None else -(1 << 255)
+
+    # Increasing up to the bound (the usual case)? Then the peak lies in [bound - delta, bound]
+    # and the bound itself is the attacker's choice; otherwise search the interior.
+    delta = max(1, bound >> 20)
+    front = bound if profit(bound) >= profit(bound - delta) else ternary_max(profit, 0, bound)[0]
+    best = _simulate(pool, token_in, victim_in, front)
+    if best is None or best.profit <= 0:
+        return None
+    return Sandwich(front, best.profit, best.victim_out, clean.victim_out, best.pool_after)
