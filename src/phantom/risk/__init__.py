@@ -1,0 +1,1 @@
+"""Risk gates between engine and execution: small, typed, one job each."""

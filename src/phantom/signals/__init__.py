@@ -1,0 +1,1 @@
+"""Signal maths: opportunity scoring net of costs, the volatility measure."""
