@@ -1,0 +1,5 @@
+"""``python -m phantom.devnet up | down | status``."""
+
+from phantom.devnet.cli import main
+
+main()
