@@ -1,0 +1,1 @@
+"""Trading engines: synchronous, pure, mode-agnostic."""

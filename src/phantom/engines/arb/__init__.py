@@ -1,0 +1,1 @@
+"""Cross-DEX arbitrage: two-pool and triangular cycles through a base token."""
