@@ -4,11 +4,12 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 STAMP := $(VENV)/.synced
+NPM_STAMP := node_modules/.phantom-npm.stamp
 ARGS ?=
 
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: all install run test lint typecheck pytest bench clean
+.PHONY: all install run test lint typecheck pytest bench contracts clean
 
 all: test
 
@@ -20,7 +21,15 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PY)
 	@touch $(STAMP)
 
-install: $(STAMP)
+# anvil, the Uniswap V2 artifacts and solc-js for the EVM devnet
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $(NPM_STAMP)
+
+install: $(STAMP) $(NPM_STAMP)
+
+contracts: $(NPM_STAMP)
+	node scripts/compile_contracts.mjs
 
 run: install
 	$(VENV)/bin/phantom run $(ARGS)
@@ -41,4 +50,4 @@ bench: install
 	$(VENV)/bin/python -m bench.run_all
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(TOOLS) node_modules build .mypy_cache .ruff_cache .pytest_cache

@@ -95,9 +95,9 @@ class Settings(BaseSettings):
     # --- circuit breaker and volatility gate ---
     max_consecutive_failures: int = Field(5, ge=1)
     failure_cooldown_s: float = Field(60.0, ge=0)
-    volatility_window: int = Field(12, ge=2, description="reference ticks in the window")
+    volatility_window: int = Field(60, ge=2, description="reference ticks in the window")
     volatility_threshold_pct: Pct = Field(
-        1.5, gt=0, le=100, description="stdev of tick returns above which the market is volatile"
+        2.0, gt=0, le=100, description="realized move over the window above which it is volatile"
     )
 
     # --- route policy (sandwich risk = attacker's optimal profit / trade notional) ---
@@ -121,6 +121,18 @@ class Settings(BaseSettings):
     logs_dir: Path = Field(Path("logs"))
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 
+    # --- EVM live execution ---
+    chain: str = Field("devnet", description="EVM chain for live mode (registry name or id)")
+    evm_rpc_url: str | None = Field(None, description="HTTP JSON-RPC; devnet: from its file")
+    evm_ws_url: str | None = Field(None, description="WebSocket JSON-RPC")
+    max_base_fee_gwei: Decimal = Field(Decimal("200"), gt=0)
+    max_priority_fee_gwei: Decimal = Field(Decimal("50"), ge=0)
+    receipt_timeout_s: float = Field(60.0, gt=0)
+    keystore_dir: Path = Field(Path("keystore"))
+    evm_wallet: str | None = Field(None, description="keystore wallet name for live mode")
+    keystore_password_env: str = Field("PHANTOM_KEYSTORE_PASSWORD")
+    devnet_dir: Path = Field(Path("var/devnet"), description="devnet state and deployment file")
+
     # --- secrets (read by live venues; masked everywhere) ---
     solana_private_key: SecretStr | None = None
     evm_private_key: SecretStr | None = None
@@ -133,6 +145,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "execution_delay_max_ms must be >= execution_delay_min_ms "
                 f"(got {self.execution_delay_max_ms} < {self.execution_delay_min_ms})"
+            )
+        if self.execution_delay_max_ms > self.max_execution_time_s * 1000:
+            raise ValueError(
+                "execution_delay_max_ms must not exceed max_execution_time_s (in ms): "
+                "an order may not take longer than the time allowed for an execution"
             )
         if self.sandwich_risk_high_bps < self.sandwich_risk_medium_bps:
             raise ValueError("sandwich_risk_high_bps must be >= sandwich_risk_medium_bps")

@@ -1,0 +1,76 @@
+"""``make bench``: run every benchmark and write docs/benchmarks.md with the machine and date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from bench import amm_pathfinder
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+
+# (benchmark key, label, target in microseconds or None, unit)
+TARGETS: dict[str, tuple[str, float | None]] = {
+    "full_scan_us": ("arbitrage full scan, 5,000 CP pools / 1,000 tokens, optimal sizing", 1000.0),
+    "rescore_us": ("re-score after one pool update", 50.0),
+}
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _machine() -> str:
+    return (
+        f"{_cpu()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+        f"Python {sys.version.split()[0]}"
+    )
+
+
+def main() -> None:
+    suites: list[tuple[str, Callable[[], dict[str, float]]]] = [
+        ("AMM path finder", amm_pathfinder.run),
+    ]
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (bench/run_all.py).",
+        "Targets are checked here, never in unit tests.",
+        "",
+        f"- date: {now}",
+        f"- machine: {_machine()}",
+        "",
+    ]
+    for title, fn in suites:
+        print(f"running {title} ...", flush=True)
+        results = fn()
+        lines += [f"## {title}", "", "| measure | value | target | met |", "|---|---|---|---|"]
+        for key, value in results.items():
+            label, target = TARGETS.get(key, (key, None))
+            shown = f"{value:,.1f} µs" if key.endswith("_us") else f"{value:,.0f}"
+            if target is None:
+                lines.append(f"| {label} | {shown} | | |")
+            else:
+                met = "yes" if value <= target else "no"
+                lines.append(f"| {label} | {shown} | ≤ {target:,.0f} µs | {met} |")
+        lines.append("")
+    notes = Path(__file__).resolve().parent / "NOTES.md"
+    if notes.exists():
+        lines += [notes.read_text(encoding="utf-8").strip(), ""]
+    DOC.write_text("\n".join(lines), encoding="utf-8")
+    print(f"wrote {DOC}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+from phantom.app.cli import main
+
+main()

@@ -1,0 +1,182 @@
+"""The ``phantom`` command."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from phantom.app.cli_keys import keys_app
+from phantom.app.settings import Mode, SettingsError, load_settings, masked_settings
+from phantom.devnet.cli import devnet_app
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Phantom Arbiter")
+config_app = typer.Typer(no_args_is_help=True, help="Settings")
+ledger_app = typer.Typer(no_args_is_help=True, help="The ledger and its journal")
+app.add_typer(config_app, name="config")
+app.add_typer(keys_app, name="keys")
+app.add_typer(devnet_app, name="devnet")
+app.add_typer(ledger_app, name="ledger")
+
+console = Console()
+err = Console(stderr=True)
+
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a setting: NAME=VALUE (repeatable)", metavar="NAME=VALUE"),
+]
+
+
+def _overrides(pairs: list[str] | None, **named: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise SettingsError(f"--set expects NAME=VALUE, got {pair!r}")
+        name, value = pair.split("=", 1)
+        out[name.strip().lower()] = value
+    out.update({k: v for k, v in named.items() if v is not None})
+    return out
+
+
+def _settings(pairs: list[str] | None, **named: Any) -> Any:
+    try:
+        return load_settings(_overrides(pairs, **named))
+    except SettingsError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+@config_app.command("show")
+def config_show(set_: SetOpt = None) -> None:
+    """Print the effective settings, secrets masked."""
+    settings = _settings(set_)
+    table = Table(title="effective settings")
+    table.add_column("setting")
+    table.add_column("value")
+    for name, value in masked_settings(settings).items():
+        table.add_row(name.upper(), value)
+    console.print(table)
+
+
+@app.command()
+def run(
+    seed: Annotated[int | None, typer.Option(help="Seed of every random draw")] = None,
+    duration: Annotated[
+        float | None, typer.Option(help="Run for this many wall seconds at REPLAY_SPEED")
+    ] = None,
+    summary_json: Annotated[Path | None, typer.Option(help="Write the summary here")] = None,
+    speed: Annotated[float | None, typer.Option(help="Simulated seconds per wall second")] = None,
+    fast: Annotated[bool, typer.Option(help="Do not pace to the wall clock")] = False,
+    resume: Annotated[bool, typer.Option(help="Continue the latest session")] = False,
+    live: Annotated[bool, typer.Option("--live", help="Live trading (not available yet)")] = False,
+    mode: Annotated[Mode | None, typer.Option(help="paper (default) or live")] = None,
+    set_: SetOpt = None,
+) -> None:
+    """Paper-trade the arbitrage engine (on the embedded replay world by default)."""
+    settings = _settings(set_, seed=seed, replay_speed=speed, mode=mode)
+    if live or settings.mode is Mode.LIVE:
+        err.print(
+            "[red]live mode refused:[/red] no live venue exists yet in this build. "
+            "Paper mode is the default; see the README's 'Not built yet' section."
+        )
+        raise typer.Exit(2)
+    from phantom.app.runner import run_paper
+
+    code = run_paper(
+        settings, duration_s=duration, summary_json=summary_json, pace=not fast, resume=resume
+    )
+    raise typer.Exit(code)
+
+
+@app.command()
+def stop(set_: SetOpt = None) -> None:
+    """Ask the running ``phantom run`` to stop: no new entries, in-flight resolved, state saved."""
+    settings = _settings(set_)
+    state_dir: Path = settings.state_dir
+    state_dir.mkdir(parents=True, exist_ok=True)
+    (state_dir / "STOP").write_text("stop requested\n", encoding="utf-8")
+    pid_file = state_dir / "phantom.pid"
+    if pid_file.exists():
+        try:
+            pid = int(pid_file.read_text(encoding="utf-8").strip())
+            os.kill(pid, signal.SIGTERM)
+            console.print(f"sent SIGTERM to phantom run (pid {pid})")
+            return
+        except (ValueError, ProcessLookupError, PermissionError):
+            pass
+    console.print("no running phantom run found; a STOP request was left for the next one")
+
+
+@ledger_app.command("verify")
+def ledger_verify(
+    session: Annotated[str | None, typer.Option(help="Session id (default: the latest)")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Verify every session")] = False,
+    set_: SetOpt = None,
+) -> None:
+    """Check the ledger's invariants; exit non-zero naming the broken one."""
+    from phantom.app.session import SessionError, all_sessions, load_session
+    from phantom.portfolio.ledger import Ledger
+
+    settings = _settings(set_)
+    try:
+        sessions = (
+            all_sessions(settings.state_dir)
+            if all_
+            else [load_session(settings.state_dir, session)]
+        )
+    except SessionError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    failed = False
+    for sess in sessions:
+        ledger = Ledger(sess.ledger_path)
+        try:
+            report = ledger.verify()
+        finally:
+            ledger.close()
+        if report.ok:
+            console.print(f"session {sess.session_id}: ledger OK ({report.summary_line()})")
+        else:
+            failed = True
+            for problem in report.problems:
+                err.print(
+                    f"session {sess.session_id}: [red]BROKEN {problem.invariant}[/red]: "
+                    f"{problem.detail}"
+                )
+    raise typer.Exit(1 if failed else 0)
+
+
+@ledger_app.command("show")
+def ledger_show(
+    session: Annotated[str | None, typer.Option(help="Session id (default: the latest)")] = None,
+    set_: SetOpt = None,
+) -> None:
+    """Show the vaults: balances, positions and PnL."""
+    from phantom.app.session import SessionError, load_session
+    from phantom.portfolio.ledger import Ledger
+
+    settings = _settings(set_)
+    try:
+        sess = load_session(settings.state_dir, session)
+    except SessionError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    ledger = Ledger(sess.ledger_path)
+    try:
+        for engine in ledger.engines():
+            console.print(ledger.summary(engine).render())
+    finally:
+        ledger.close()
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

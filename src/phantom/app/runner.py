@@ -1,0 +1,79 @@
+"""Runs a paper session: logging, signals, pid file, status view, summary."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import orjson
+
+from phantom.app.logging_setup import configure, get_logger
+from phantom.app.paper_run import PaperRun, RunOptions
+from phantom.app.session import load_session, new_session
+from phantom.app.settings import Settings
+from phantom.app.status_view import StatusView
+from phantom.risk.breaker import KillSwitch
+
+
+def run_paper(
+    settings: Settings,
+    duration_s: float | None,
+    summary_json: Path | None,
+    pace: bool = True,
+    resume: bool = False,
+) -> int:
+    log_path = configure(settings.logs_dir, settings.log_level)
+    log = get_logger("phantom.runner")
+    state_dir = settings.state_dir
+    state_dir.mkdir(parents=True, exist_ok=True)
+    stop_file = state_dir / "STOP"
+    with contextlib.suppress(FileNotFoundError):
+        stop_file.unlink()
+    session = load_session(state_dir) if resume and (state_dir / "current").exists() else None
+    if session is None:
+        session = new_session(state_dir, settings.seed)
+    kill = KillSwitch()
+
+    def _on_signal(signum: int, _frame: FrameType | None) -> None:
+        kill.engage(signal.Signals(signum).name)
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    watcher_done = threading.Event()
+
+    def _watch_stop_file() -> None:
+        while not watcher_done.wait(0.5):
+            if stop_file.exists():
+                kill.engage("phantom stop")
+                return
+
+    threading.Thread(target=_watch_stop_file, daemon=True).start()
+    pid_file = state_dir / "phantom.pid"
+    pid_file.write_text(f"{os.getpid()}\n", encoding="utf-8")
+    log.info("run_start", session=session.session_id, seed=settings.seed, log=str(log_path))
+    try:
+        run = PaperRun(settings, session, RunOptions(duration_s, pace=pace, resume=resume), kill)
+        with StatusView() as view:
+            summary = run.run(on_status=view)
+        view.final(run)
+    finally:
+        watcher_done.set()
+        with contextlib.suppress(FileNotFoundError):
+            pid_file.unlink()
+    summary["session"] = session.session_id
+    if summary_json is not None:
+        dump_json({k: v for k, v in summary.items() if k != "session"}, summary_json)
+        print(f"summary written to {summary_json}")
+    print(f"logs: {log_path}; ledger: {session.ledger_path}")
+    log.info("run_end", **{k: v for k, v in summary.items() if not isinstance(v, dict)})
+    return 0
+
+
+def dump_json(data: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
