@@ -41,7 +41,7 @@ class Token:
         if not value.is_finite():
             raise ValueError(f"{self.symbol}: amount must be finite, got {amount!r}")
         scaled = (value * self.one).to_integral_value(rounding=ROUND_DOWN)
-        return int(str(scaled))
+        return int(scaled)
 
     def to_decimal(self, units: int) -> Decimal:
         """Base units to an exact whole-token Decimal."""
