@@ -8,7 +8,10 @@ values and USD figures.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, Decimal, localcontext
+
+# wide enough for any uint256 amount at any decimals: exact, never rounded by the context
+_PREC = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +43,16 @@ class Token:
         value = Decimal(amount)
         if not value.is_finite():
             raise ValueError(f"{self.symbol}: amount must be finite, got {amount!r}")
-        scaled = (value * self.one).to_integral_value(rounding=ROUND_DOWN)
+        with localcontext() as ctx:
+            ctx.prec = _PREC
+            scaled = (value * self.one).to_integral_value(rounding=ROUND_DOWN)
         return int(scaled)
 
     def to_decimal(self, units: int) -> Decimal:
         """Base units to an exact whole-token Decimal."""
-        return Decimal(units).scaleb(-self.decimals)
+        with localcontext() as ctx:
+            ctx.prec = _PREC
+            return Decimal(units).scaleb(-self.decimals)
 
     def __str__(self) -> str:
         return self.symbol
