@@ -7,6 +7,7 @@ whole; ``redact`` masks any value whose key looks secret as a last line of defen
 from __future__ import annotations
 
 import logging
+import logging.handlers
 import sys
 from collections.abc import MutableMapping
 from pathlib import Path
@@ -30,7 +31,10 @@ def configure(logs_dir: Path, level: str = "INFO", console_level: str = "WARNING
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
-    file_handler = logging.FileHandler(path, encoding="utf-8")
+    # every rejection is logged with its reason: rotate so a long run cannot fill the disk
+    file_handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=20 * 1024 * 1024, backupCount=5, encoding="utf-8"
+    )
     file_handler.setLevel(level)
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(console_level)
