@@ -18,11 +18,20 @@ from typing import Any
 
 from phantom.app import wiring
 from phantom.app.logging_setup import get_logger
+from phantom.app.observers import attach_log, attach_stats
 from phantom.app.session import Session
 from phantom.app.settings import Settings
 from phantom.app.stats import RunStats
+from phantom.core.bus import EventBus
 from phantom.core.clock import SimClock
-from phantom.core.events import MarketEvent, PoolUpdate, PriceTick
+from phantom.core.events import (
+    FillBooked,
+    IntentRejected,
+    IntentSent,
+    MarketEvent,
+    PoolUpdate,
+    PriceTick,
+)
 from phantom.core.orders import IntentKind, OrderIntent
 from phantom.core.rng import SeededRng
 from phantom.engines.arb.engine import ArbEngine
@@ -71,6 +80,9 @@ class PaperRun:
         self.options = options
         self.kill = kill
         self.stats = RunStats()
+        self.bus = EventBus()
+        attach_stats(self.bus, self.stats)
+        attach_log(self.bus, log)
         rng = SeededRng(settings.seed)
         self.path = path if path is not None else load_sample(settings.replay_data)
         self.ledger = Ledger(session.ledger_path)
@@ -212,41 +224,24 @@ class PaperRun:
         )
         rejection = self.risk.check(intent, ctx)
         if rejection is not None:
-            self.stats.rejections[rejection.reason] += 1
-            log.info(
-                "rejected",
-                intent=intent.intent_id,
-                reason=rejection.reason,
-                detail=rejection.detail,
-            )
-            if intent.kind is not IntentKind.REFUEL:
-                self.engine.on_rejected(intent, rejection.reason)
+            self._reject(intent, rejection.reason, rejection.detail)
             return
         decision = self.routes.decide(intent, self.market)
         routed = decision.intent
         try:
             self.capital.reserve(routed)
         except InsufficientCapital as exc:
-            self.stats.rejections["insufficient_capital"] += 1
-            log.info(
-                "rejected", intent=intent.intent_id, reason="insufficient_capital", detail=str(exc)
-            )
-            if intent.kind is not IntentKind.REFUEL:
-                self.engine.on_rejected(intent, "insufficient_capital")
+            self._reject(intent, "insufficient_capital", str(exc))
             return
         self.ledger.journal_intent(routed)  # write ahead, then act
         self.in_flight[routed.intent_id] = routed
         self.paper.submit(routed, now)
-        self.stats.on_sent(routed.route)
-        log.info(
-            "sent",
-            intent=routed.intent_id,
-            kind=routed.kind.value,
-            route=routed.route.value,
-            sandwich_risk_bps=str(decision.sandwich_risk_bps),
-            notional_usd=str(routed.notional_usd),
-            expected_profit_usd=str(routed.expected_profit_usd),
-        )
+        self.bus.publish(IntentSent(now, routed, decision.sandwich_risk_bps))
+
+    def _reject(self, intent: OrderIntent, reason: str, detail: str) -> None:
+        self.bus.publish(IntentRejected(self.clock.now(), intent, reason, detail))
+        if intent.kind is not IntentKind.REFUEL:
+            self.engine.on_rejected(intent, reason)
 
     def _on_outcome(self, outcome: ExecutionOutcome) -> None:
         fill = outcome.fill
@@ -262,15 +257,7 @@ class PaperRun:
         self.risk.on_fill(fill, now)
         if intent.kind is not IntentKind.REFUEL:
             self.engine.on_fill(fill)
-        self.stats.on_fill(fill, intent.kind)
-        log.info(
-            "fill",
-            intent=fill.intent_id,
-            status=fill.status.value,
-            pnl_usd=str(fill.pnl_usd),
-            costs={k: str(v) for k, v in fill.costs.as_dict().items()},
-            reason=fill.failure_reason,
-        )
+        self.bus.publish(FillBooked(now, fill, intent.kind))
         if outcome.pool_changes:
             self.world.apply_external(outcome.pool_changes, now)
             for pool in outcome.pool_changes:

@@ -1,9 +1,12 @@
-"""Market events an engine reacts to."""
+"""Market events an engine reacts to, and execution events published on the bus."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
+from phantom.core.fills import Fill
+from phantom.core.orders import IntentKind, OrderIntent
 from phantom.core.pool import Pool
 
 
@@ -25,3 +28,31 @@ class PriceTick:
 
 
 MarketEvent = PoolUpdate | PriceTick
+
+
+@dataclass(frozen=True, slots=True)
+class IntentRejected:
+    """A risk gate (or the capital check) stopped an intent before it was sent."""
+
+    ts: float
+    intent: OrderIntent
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class IntentSent:
+    """An intent was journaled and handed to the execution client."""
+
+    ts: float
+    intent: OrderIntent
+    sandwich_risk_bps: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class FillBooked:
+    """A fill was booked in the ledger."""
+
+    ts: float
+    fill: Fill
+    kind: IntentKind
