@@ -132,6 +132,9 @@ def _simulate(pool: Pool, token_in: Token, victim_in: int, front_in: int) -> _Ou
     return _Outcome(victim_out, back_out - front_in, p3)
 
 
+_SCAN_LIMIT = 2048  # front-run sizes (base units) small enough to try every one
+
+
 def best_sandwich(
     pool: Pool, token_in: Token, victim_in: int, victim_min_out: int
 ) -> Sandwich | None:
@@ -166,7 +169,13 @@ def best_sandwich(
     # Increasing up to the bound (the usual case)? Then the peak lies in [bound - delta, bound]
     # and the bound itself is the attacker's choice; otherwise search the interior.
     delta = max(1, bound >> 20)
-    front = bound if profit(bound) >= profit(bound - delta) else ternary_max(profit, 0, bound)[0]
+    if bound <= _SCAN_LIMIT:
+        # small bounds (tiny pools, where integer rounding makes the profit jagged): exact scan
+        front = max(range(bound + 1), key=lambda a: (profit(a), -a))
+    elif profit(bound) >= profit(bound - delta):
+        front = bound
+    else:
+        front = ternary_max(profit, 0, bound)[0]
     best = _simulate(pool, token_in, victim_in, front)
     if best is None or best.profit <= 0:
         return None

@@ -143,7 +143,8 @@ def ternary_max(
             a = c + 1
         else:
             b = d
-    points = {a, (a + b) // 2, b, *range(a, min(b, a + 4) + 1)}
+    # the final bracket is scanned whole when small: on tiny pools the integer profit is jagged
+    points = {a, (a + b) // 2, b, *range(a, min(b, a + 16) + 1)}
     best = max(sorted(points), key=f)
     return best, f(best)
 
