@@ -10,6 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+import numpy.typing as npt
+
 from phantom.core.events import MarketEvent
 from phantom.core.fills import Fill
 from phantom.core.orders import OrderIntent
@@ -41,4 +44,63 @@ class Engine(Protocol):
 
     def on_rejected(self, intent: OrderIntent, reason: str) -> None:
         """An intent of this engine was stopped by a risk gate before it was sent."""
+        ...
+
+
+# --- the batched bar API (backtests on candles, and any bar-driven engine) ---------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BarBatch:
+    """A chunk of consecutive candles of one instrument, as numpy arrays (read-only views).
+
+    ``ts`` is each bar's open time in seconds since the Unix epoch; a bar's close, at
+    ``ts[i] + timeframe_s``, is the moment its ``close`` price is known and an engine may act on
+    it. Batches of one run follow each other in time: an engine carries its warm state (the last
+    closes its indicators need) from one batch to the next, so the batch size never changes a
+    decision. A price tick is a batch of one bar with ``timeframe_s == 0``.
+    """
+
+    symbol: str
+    timeframe_s: float
+    ts: npt.NDArray[np.float64]
+    open: npt.NDArray[np.float64]
+    high: npt.NDArray[np.float64]
+    low: npt.NDArray[np.float64]
+    close: npt.NDArray[np.float64]
+    volume: npt.NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return int(self.ts.shape[0])
+
+    def close_time(self, index: int) -> float:
+        return float(self.ts[index]) + self.timeframe_s
+
+
+@dataclass(frozen=True, slots=True)
+class BarDecision:
+    """What :meth:`BarEngine.on_bars` found: the first bar (``index``) at whose close the engine
+    wants ``intents`` sent, or ``index == stop`` and no intents when nothing in the range."""
+
+    index: int
+    intents: tuple[OrderIntent, ...] = ()
+
+
+class BarEngine(Engine, Protocol):
+    """An engine that also takes candles in batches (see ``docs/backtesting.md``, speed design).
+
+    The mode calls ``on_bars(bars, 0, stop, ctx)`` first for each new batch, then again with
+    ``start = decision.index + 1`` (after sending the intents) or ``start = stop`` (after
+    resolving the executions due by then), until ``start == len(bars)``. The engine computes its
+    indicators once per batch, vectorised, and only scans for the next bar that needs an order;
+    it never sees a bar past ``stop``, so every fill due before a bar's close reaches
+    ``on_fill`` before the engine decides at that bar. ``ctx`` is valid for every bar in
+    ``[start, stop)``: no execution resolves in between (``ctx.now`` is the close of
+    ``bars[start]``; an intent decided at bar ``i`` is stamped ``bars.close_time(i)``).
+    """
+
+    data_roles: Mapping[str, str]  # role name -> what data it expects (e.g. "price": candles)
+
+    def on_bars(self, bars: BarBatch, start: int, stop: int, ctx: EngineContext) -> BarDecision:
+        """Scan ``bars[start:stop]``; return the first bar whose close produces intents."""
         ...
