@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from phantom.app.cli_backtest import backtest
 from phantom.app.cli_keys import keys_app
 from phantom.app.settings import Mode, SettingsError, load_settings, masked_settings
 from phantom.devnet.cli import devnet_app
@@ -22,6 +23,7 @@ ledger_app = typer.Typer(no_args_is_help=True, help="The ledger and its journal"
 app.add_typer(config_app, name="config")
 app.add_typer(keys_app, name="keys")
 app.add_typer(devnet_app, name="devnet")
+app.command("backtest")(backtest)
 app.add_typer(ledger_app, name="ledger")
 
 console = Console()
