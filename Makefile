@@ -46,7 +46,9 @@ pytest: install
 
 test: lint typecheck pytest
 
+# the other backtesters of the speed race live in bench-only environments (bench/.venvs/)
 bench: install
+	bash bench/backtesters/setup_envs.sh
 	$(VENV)/bin/python -m bench.run_all
 
 clean:

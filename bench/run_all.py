@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import amm_pathfinder
+from bench import amm_pathfinder, backtesters
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
@@ -73,6 +73,9 @@ def main() -> None:
                 met = "yes" if value <= target else "no"
                 lines.append(f"| {label} | {shown} | ≤ {target:,.0f} µs | {met} |")
         lines.append("")
+    if "--no-race" not in sys.argv:
+        print("running the backtester speed race (about 10 minutes) ...", flush=True)
+        lines += [backtesters.section(backtesters.results()), ""]
     notes = Path(__file__).resolve().parent / "NOTES.md"
     if notes.exists():
         lines += [notes.read_text(encoding="utf-8").strip(), ""]
