@@ -297,6 +297,9 @@ def backtest(
     if engine == "arb":
         _arb_replay(data, out, seed, param, naive, compare)
         return
+    if engine == "funding":
+        _funding(data, out, seed, from_, to, param, initial_usd, liquidity_usd, set_)
+        return
     try:
         spec = build_spec(
             engine=engine,
@@ -363,6 +366,66 @@ def _arb_replay(
     except (UsageError, ValueError, FileNotFoundError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
+
+
+def _funding(
+    data: list[str],
+    out: Path,
+    seed: int | None,
+    from_: str | None,
+    to: str | None,
+    params: list[str] | None,
+    initial_usd: str | None,
+    liquidity_usd: str | None,
+    overrides: list[str] | None,
+) -> None:
+    """``--engine funding --data spot=... --data funding=... [--data perp=...] [--data mark=...]``:
+    the delta-neutral engine with the paper perp venue (the spot legs through the realism model)."""
+    from phantom.backtest.funding.run import FundingBacktestConfig, run_funding_backtest
+
+    try:
+        roles = parse_pairs(data, "--data")
+        missing = {"spot", "funding"} - set(roles)
+        extra = set(roles) - {"spot", "funding", "perp", "mark"}
+        if missing or extra:
+            raise UsageError(
+                "engine funding takes --data spot=PATH --data funding=PATH "
+                "[--data perp=PATH] [--data mark=PATH]"
+            )
+        settings = load_settings(
+            {k.lower(): v for k, v in parse_pairs(overrides, "--set").items()}
+            | ({"seed": seed} if seed is not None else {})
+        )
+        config = FundingBacktestConfig(
+            initial_usd=parse_decimal(initial_usd, "--initial-usd") or Decimal(10_000),
+            liquidity_usd=parse_decimal(liquidity_usd, "--liquidity-usd") or Decimal(1_000_000),
+            realism=wiring.realism_params(settings, SOL),
+            params=parse_pairs(params, "--param"),
+        )
+        summary = run_funding_backtest(
+            Path(roles["spot"]),
+            Path(roles["perp"]) if "perp" in roles else None,
+            Path(roles["funding"]),
+            Path(roles["mark"]) if "mark" in roles else None,
+            parse_date(from_, "--from"),
+            parse_date(to, "--to", end=True),
+            settings.seed,
+            out,
+            config,
+        )
+    except (UsageError, SettingsError, DataError, ValueError, FileNotFoundError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    figures = summary.get("results", summary)
+    table = Table(title="funding (delta-neutral)")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key in sorted(figures):
+        value = figures[key]
+        if not isinstance(value, dict | list):
+            table.add_row(key, str(value))
+    console.print(table)
+    console.print(f"outputs in {out}/")
 
 
 backtest_app = typer.Typer(add_completion=False, help="phantom backtest")
