@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from phantom.app.cli_backtest import backtest
+from phantom.app.cli_devnet_demo import register as register_devnet_demo
 from phantom.app.cli_keys import keys_app
 from phantom.app.settings import Mode, SettingsError, load_settings, masked_settings
 from phantom.devnet.cli import devnet_app
@@ -22,6 +23,7 @@ config_app = typer.Typer(no_args_is_help=True, help="Settings")
 ledger_app = typer.Typer(no_args_is_help=True, help="The ledger and its journal")
 app.add_typer(config_app, name="config")
 app.add_typer(keys_app, name="keys")
+register_devnet_demo(devnet_app)
 app.add_typer(devnet_app, name="devnet")
 app.command("backtest")(backtest)
 app.add_typer(ledger_app, name="ledger")
@@ -76,18 +78,30 @@ def run(
     speed: Annotated[float | None, typer.Option(help="Simulated seconds per wall second")] = None,
     fast: Annotated[bool, typer.Option(help="Do not pace to the wall clock")] = False,
     resume: Annotated[bool, typer.Option(help="Continue the latest session")] = False,
-    live: Annotated[bool, typer.Option("--live", help="Live trading (not available yet)")] = False,
+    live: Annotated[bool, typer.Option("--live", help="Same as --mode live")] = False,
     mode: Annotated[Mode | None, typer.Option(help="paper (default) or live")] = None,
+    chain: Annotated[str | None, typer.Option(help="Live: the chain to trade on (devnet)")] = None,
+    noise_traders: Annotated[
+        bool, typer.Option(help="Live on the devnet: run noise traders that move the pools")
+    ] = False,
     set_: SetOpt = None,
 ) -> None:
-    """Paper-trade the arbitrage engine (on the embedded replay world by default)."""
-    settings = _settings(set_, seed=seed, replay_speed=speed, mode=mode)
-    if live or settings.mode is Mode.LIVE:
-        err.print(
-            "[red]live mode refused:[/red] no live venue exists yet in this build. "
-            "Paper mode is the default; see the README's 'Not built yet' section."
+    """Paper-trade on the embedded replay world (default), or trade live with --mode live."""
+    settings = _settings(
+        set_, seed=seed, replay_speed=speed, mode=Mode.LIVE if live else mode, chain=chain
+    )
+    if settings.mode is Mode.LIVE:
+        if settings.chain != "devnet":
+            err.print(
+                f"[red]live mode refused:[/red] chain {settings.chain!r} has no live loop in "
+                "this build (live runs on the local devnet: --chain devnet)"
+            )
+            raise typer.Exit(2)
+        from phantom.app.live_run import run_live_devnet
+
+        raise typer.Exit(
+            run_live_devnet(settings, duration, summary_json, noise_traders=noise_traders)
         )
-        raise typer.Exit(2)
     from phantom.app.runner import run_paper
 
     code = run_paper(

@@ -7,7 +7,8 @@ front-run with a higher ``maxFeePerGas`` than the victim's and a back-run with a
 orders its pool by fee), both signed locally with the bot's devnet key.
 
 Run: ``python -m phantom.devnet.sandwich --deployment var/devnet/deployment.json``. It prints one
-JSON line per event (``ready``, ``sandwich``); it never prints a key.
+JSON line per event (``ready``, ``sandwich``, and ``missed`` for a router swap that was already
+mined when the bot saw it, e.g. one landed by the private relay); it never prints a key.
 """
 
 from __future__ import annotations
@@ -280,6 +281,10 @@ class SandwichBot:
                 tx = await self._rpc("eth_getTransactionByHash", tx_hash)
                 victim = self.decode(tx) if isinstance(tx, dict) else None
                 if victim is None:
+                    continue
+                if isinstance(tx, dict) and tx.get("blockNumber") is not None:
+                    # Already in a block when seen (e.g. landed by the private relay): too late.
+                    self._emit({"event": "missed", "victim": victim.tx_hash, "why": "mined"})
                     continue
                 try:
                     await self.attack(victim)

@@ -20,6 +20,7 @@ from phantom.core.pool import Pool
 from phantom.core.token import Token
 from phantom.engines.arb.params import ArbParams
 from phantom.engines.base import EngineContext
+from phantom.signals.evm_costs import rescore_network
 from phantom.signals.scoring import CycleScore, score_cycle
 
 
@@ -76,6 +77,10 @@ class ArbEngine:
                 self.params.native,
                 signatures=self.params.signatures,
             )
+            if self.params.cost_estimator is not None:
+                scored = rescore_network(
+                    scored, self.params.cost_estimator(opp.cycle.legs, ctx.market)
+                )
             if scored.expected_profit_usd <= 0:
                 self.stats.unprofitable_after_costs += 1
                 continue
