@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import amm_pathfinder, backtesters, evm_latency
+from bench import amm_pathfinder, backtesters, evm_latency, solana_latency
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
@@ -46,6 +46,7 @@ def main() -> None:
             amm_pathfinder.run,
         ),
         ("EVM devnet latency (anvil, real Uniswap V2 + PhantomArb)", evm_latency.run),
+        ("Solana local world latency (LiteSVM, Jito bundles)", solana_latency.run),
     ]
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [

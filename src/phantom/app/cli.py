@@ -80,7 +80,9 @@ def run(
     resume: Annotated[bool, typer.Option(help="Continue the latest session")] = False,
     live: Annotated[bool, typer.Option("--live", help="Same as --mode live")] = False,
     mode: Annotated[Mode | None, typer.Option(help="paper (default) or live")] = None,
-    chain: Annotated[str | None, typer.Option(help="Live: the chain to trade on (devnet)")] = None,
+    chain: Annotated[
+        str | None, typer.Option(help="Live: devnet (local EVM) or solana-local")
+    ] = None,
     noise_traders: Annotated[
         bool, typer.Option(help="Live on the devnet: run noise traders that move the pools")
     ] = False,
@@ -91,10 +93,15 @@ def run(
         set_, seed=seed, replay_speed=speed, mode=Mode.LIVE if live else mode, chain=chain
     )
     if settings.mode is Mode.LIVE:
+        if settings.chain == "solana-local":
+            from phantom.app.live_solana import run_live_solana_local
+
+            raise typer.Exit(run_live_solana_local(settings, duration, summary_json))
         if settings.chain != "devnet":
             err.print(
                 f"[red]live mode refused:[/red] chain {settings.chain!r} has no live loop in "
-                "this build (live runs on the local devnet: --chain devnet)"
+                "this build (live runs on the local EVM devnet, --chain devnet, or the local "
+                "Solana world, --chain solana-local)"
             )
             raise typer.Exit(2)
         from phantom.app.live_run import run_live_devnet

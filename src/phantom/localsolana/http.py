@@ -48,6 +48,8 @@ class JsonService:
 class _Handler(BaseHTTPRequestHandler):
     service: JsonService
     protocol_version = "HTTP/1.1"
+    # small JSON answers: without this, Nagle + delayed ACK stall each keep-alive reply ~40 ms
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s: " + format, self.service.name, *args)
