@@ -36,3 +36,25 @@ def test_new_without_password_is_a_clear_error(
     result = CliRunner().invoke(app, ["keys", "new", "w", "--dir", str(tmp_path / "ks")])
     assert result.exit_code == 2
     assert "PHANTOM_KEYSTORE_PASSWORD" in result.output
+
+
+def test_solana_keystore_import_and_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from solders.keypair import Keypair
+
+    from phantom.venues.solana.keystore import SolanaKeystore
+
+    monkeypatch.setenv("PHANTOM_KEYSTORE_PASSWORD", "battery staple")
+    keypair = Keypair()
+    secret = str(keypair)  # base58 of the 64-byte keypair
+    store = tmp_path / "ks"
+    runner = CliRunner()
+    made = runner.invoke(
+        app, ["keys", "import", "sol", "--chain", "solana", "--dir", str(store)], input=secret
+    )
+    assert made.exit_code == 0, made.output
+    assert secret not in made.output and str(keypair.pubkey()) in made.output
+    listed = runner.invoke(app, ["keys", "list", "--chain", "solana", "--dir", str(store)])
+    assert str(keypair.pubkey()) in listed.output
+    assert all(secret not in f.read_text() for f in (store / "solana").glob("*"))
+    signer = SolanaKeystore(store / "solana").unlock("sol", "battery staple")
+    assert signer.pubkey == keypair.pubkey()
