@@ -10,11 +10,12 @@ import tomllib
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
@@ -28,6 +29,9 @@ class Mode(StrEnum):
 
 
 Pct = float  # a percentage, 0..100
+
+ENGINE_NAMES: tuple[str, ...] = ("arb", "scalp", "lst", "funding")
+"""The engines ``phantom run`` can run, in the order a paper run feeds them."""
 
 
 class Settings(BaseSettings):
@@ -105,9 +109,49 @@ class Settings(BaseSettings):
     sandwich_risk_high_bps: Decimal = Field(Decimal("10"), ge=0)
     tight_slippage_bps: int = Field(10, ge=1, le=10_000)
 
-    # --- capital ---
+    # --- engines (paper runs every enabled engine at once; live at most one) ---
+    engines: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["arb"],
+        description="enabled engines: JSON list or comma list of " + ", ".join(ENGINE_NAMES),
+    )
+
+    # --- capital (one vault per engine) ---
     arb_initial_usd: Decimal = Field(Decimal("20000"), gt=0)
     arb_initial_sol: Decimal = Field(Decimal("0.1"), ge=0)
+    scalp_initial_usd: Decimal = Field(Decimal("5000"), gt=0, description="scalp vault, USDC")
+    scalp_initial_sol: Decimal = Field(Decimal("0.1"), ge=0, description="scalp gas, SOL")
+    lst_initial_sol: Decimal = Field(
+        Decimal("100"), gt=0, description="lst vault, SOL (its capital and its gas)"
+    )
+    funding_initial_usd: Decimal = Field(Decimal("10000"), gt=0, description="funding, USDC")
+    funding_initial_sol: Decimal = Field(Decimal("0.1"), ge=0, description="funding gas, SOL")
+
+    # --- the other engines on the replay world (docs/paper-mode.md) ---
+    paper_bar_s: int = Field(
+        60, ge=5, le=3600, description="bar length fed to bar engines (scalp, lst), seconds"
+    )
+    scalp_pool: str | None = Field(
+        None, description="replay SOL/USDC pool the scalp trades on; unset: the deepest"
+    )
+    scalp_liquidity_usd: Decimal | None = Field(
+        None,
+        gt=0,
+        description="set: scalp orders use the dynamic slippage model at this liquidity "
+        "(a thin, meme-like pool) instead of SCALP_POOL's curve",
+    )
+    lst_symbols: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["jitoSOL", "mSOL"], description="LSTs the lst engine trades"
+    )
+    lst_apr_pct: Pct | None = Field(
+        None, ge=0, le=100, description="staking APR of every LST; unset: each LST's own"
+    )
+    lst_depeg_scale: float = Field(
+        1.0, ge=0, le=10, description="multiplies the replay world's de-peg stress model"
+    )
+    funding_symbol: str = Field("ETH", pattern="^(ETH|BTC)$", description="perp and spot asset")
+    funding_spot_pool: str | None = Field(
+        None, description="replay pool of the spot leg; unset: the deepest <symbol>/USDC pool"
+    )
 
     # --- replay world ---
     replay_speed: float = Field(
@@ -139,8 +183,57 @@ class Settings(BaseSettings):
     jupiter_api_key: SecretStr | None = None
     solana_rpc_urls: list[str] = Field(default_factory=list)
 
+    @field_validator("engines", "lst_symbols", mode="before")
+    @classmethod
+    def _split_list(cls, value: Any) -> Any:
+        """A JSON list (``'["arb","scalp"]'``) or a comma list (``arb,scalp``)."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                try:
+                    return json.loads(text)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"not a JSON list: {exc}") from None
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("engines")
+    @classmethod
+    def _check_engines(cls, value: list[str]) -> list[str]:
+        names = [v.strip().lower() for v in value]
+        unknown = [n for n in names if n not in ENGINE_NAMES]
+        if unknown:
+            raise ValueError(
+                f"unknown engine(s) {', '.join(unknown)}; known: {', '.join(ENGINE_NAMES)}"
+            )
+        if not names:
+            raise ValueError(f"enable at least one engine of {', '.join(ENGINE_NAMES)}")
+        if len(set(names)) != len(names):
+            raise ValueError(f"an engine is listed twice: {', '.join(names)}")
+        return [n for n in ENGINE_NAMES if n in names]
+
+    @field_validator("lst_symbols")
+    @classmethod
+    def _check_lsts(cls, value: list[str]) -> list[str]:
+        from phantom.market.replay.lst import DEFAULT_LSTS
+
+        known = [spec.symbol for spec in DEFAULT_LSTS]
+        unknown = [v for v in value if v not in known]
+        if unknown or not value or len(set(value)) != len(value):
+            raise ValueError(
+                f"expected distinct LSTs of {', '.join(known)}, got {', '.join(value) or 'none'}"
+            )
+        return list(value)
+
     @model_validator(mode="after")
     def _check_relations(self) -> Settings:
+        if self.mode is Mode.LIVE and len(self.engines) > 1:
+            raise ValueError(
+                f"live mode runs at most one engine, ENGINES enables {len(self.engines)} "
+                f"({', '.join(self.engines)}); paper mode runs them all at once"
+            )
         if self.execution_delay_max_ms < self.execution_delay_min_ms:
             raise ValueError(
                 "execution_delay_max_ms must be >= execution_delay_min_ms "

@@ -40,6 +40,11 @@ class RunStats:
         self.sent += 1
         self.routes[route.value] += 1
 
+    def on_entry(self, costs: CostBreakdown, pnl_usd: Decimal) -> None:
+        """A booked account entry that is not a trade (a perp order, funding, a margin move)."""
+        self.costs = self.costs + costs
+        self.realized_pnl_usd += pnl_usd
+
     def on_fill(self, fill: Fill, kind: IntentKind) -> None:
         self.costs = self.costs + fill.costs
         self.realized_pnl_usd += fill.pnl_usd
@@ -83,3 +88,18 @@ class RunStats:
         if extra:
             out.update(extra)
         return out
+
+
+def vault_figures(
+    deposited: Decimal, equity: Decimal, extra: Decimal, positions: dict[str, Decimal]
+) -> dict[str, Any]:
+    """One vault at the end of a run, marked at the reference prices: what went in, what it
+    is worth (``extra``: value kept outside the ledger, e.g. a perp's unrealized PnL) and the
+    one complete PnL figure, equity minus deposits."""
+    total = equity + extra
+    return {
+        "deposited_usd": _money(deposited),
+        "equity_usd": _money(total),
+        "pnl_usd": _money(total - deposited),
+        "positions": {k: str(v) for k, v in sorted(positions.items())},
+    }

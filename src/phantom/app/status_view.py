@@ -37,6 +37,13 @@ def _table(run: PaperRun) -> Table:
     )
     table.add_row("refuels", str(s.refuels))
     table.add_row("realized PnL", f"{s.realized_pnl_usd:,.4f} USD")
+    if len(run.slots) > 1:
+        for slot in run.slots:
+            e = slot.stats
+            table.add_row(
+                f"  engine {slot.name}: sent / trades / PnL",
+                f"{e.sent} / {e.trades} / {e.realized_pnl_usd:,.4f} USD",
+            )
     costs = s.costs.as_dict()
     for kind in COST_KINDS:
         table.add_row(f"  cost: {kind}", f"{costs[kind]:,.6f} USD")

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from phantom.backtest.funding.data import Series, load_series, symbol_of, to_epoch
+from phantom.backtest.funding.legs import account_state, perp_order, perp_outcome
 from phantom.backtest.funding.market import SpotView, basis_at, default_realism, volatility_flags
 from phantom.backtest.funding.report import (
     RunRecord,
@@ -48,15 +49,13 @@ from phantom.engines.funding.events import (
     MarginOutcome,
     PerpAccountState,
     PerpIntent,
-    PerpOutcome,
     PriceSnapshot,
 )
 from phantom.engines.funding.params import FundingParams
 from phantom.execution.paper import PaperExecutionClient
 from phantom.execution.params import RealismParams
 from phantom.execution.realism import RefusedIntent, dynamic_slippage
-from phantom.venues.perps.base import PerpMarket, PerpOrder, PerpVenueError
-from phantom.venues.perps.base import PerpSide as VenueSide
+from phantom.venues.perps.base import PerpMarket, PerpVenueError
 from phantom.venues.perps.paper import PaperPerpVenue
 from phantom.venues.perps.paper_params import PaperPerpParams
 
@@ -197,9 +196,7 @@ class FundingBacktest:
         )
 
     def _account(self, t: float) -> PerpAccountState:
-        a = self.venue.account()
-        size = self.venue.position_size(self.market.symbol)
-        return PerpAccountState(t, a.collateral, a.maintenance_margin, size, a.health)
+        return account_state(self.venue, self.market.symbol, t)
 
     # --- executions ---------------------------------------------------------------------------
     def _react(self, event: FundingEvent, ctx: EngineContext, t: float) -> None:
@@ -241,19 +238,9 @@ class FundingBacktest:
             self.engine.on_fill(fill)
 
     def _perp(self, intent: PerpIntent) -> None:
-        order = PerpOrder(
-            client_id=intent.intent_id,
-            market=intent.market,
-            side=VenueSide(intent.side.value),
-            size=intent.size,
-            reduce_only=intent.reduce_only,
-        )
-        fill = self.venue.place_order(order)
+        fill = self.venue.place_order(perp_order(intent))
         self.record.add_perp_fill(fill)
-        fee_usd = self.quote.to_decimal(fill.fee)
-        self.engine.on_perp(
-            PerpOutcome(intent.intent_id, fill.filled, fill.avg_price, fee_usd, fill.reason)
-        )
+        self.engine.on_perp(perp_outcome(intent, fill, self.quote))
 
     def _margin(self, intent: MarginIntent) -> None:
         amount, q = intent.amount, self.quote

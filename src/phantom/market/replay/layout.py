@@ -33,7 +33,15 @@ MINTS: dict[str, str] = {
     "SOL": "So11111111111111111111111111111111111111112",
     "ETH": "7vfCXTUXx5WJV5JADk17DUJ4ksgau7utNKj4b963voxs",
     "BTC": "3NZ9JMVBmGAqocybic2c7LQCJScmgsAZ6vQqTDzcqmJh",
+    "jitoSOL": "J1toso1uCk3RLmjorhTtrVwY9HJ7X8V9yYac6Y7kGCPn",
+    "mSOL": "mSoLzYCxHdYgdzU16g5QSh3i5K3z3KZK7ytfqcJm7So",
 }
+LST_TOKENS: dict[str, Token] = {
+    "jitoSOL": Token("jitoSOL", 9),
+    "mSOL": Token("mSOL", 9),
+}
+"""Liquid staking tokens (priced by ``replay.lst``; in the world only when a pool trades them)."""
+ALL_TOKENS: dict[str, Token] = {**TOKENS, **LST_TOKENS}
 STABLES: tuple[str, ...] = ("USDC", "USDT")
 NATIVE = "SOL"
 
@@ -197,6 +205,13 @@ DEFAULT_POOLS: tuple[PoolSpec, ...] = (
     _cp("raydium-BTC-USDC", "BTC", "USDC", 2500, 500_000, (12.0, 0.6), (12.0, 100)),
     _cp("lifinity-BTC-USDC", "BTC", "USDC", 3000, 300_000, (25.0, 0.5), (18.0, 60)),
     _cp("orca-BTC-SOL", "BTC", "SOL", 3000, 200_000, (30.0, 0.5), (25.0, 40)),
+)
+
+# LST/SOL pools (not in DEFAULT_POOLS: a paper run adds them when the lst engine is enabled).
+# Depths and flow are modelled, not recorded: mSOL was the deep LST of 2022, jitoSOL a new one.
+LST_POOLS: tuple[PoolSpec, ...] = (
+    _cp("orca-mSOL-SOL", "mSOL", "SOL", 500, 4_000_000, (15.0, 0.5), (20.0, 400)),
+    _cp("raydium-jitoSOL-SOL", "jitoSOL", "SOL", 500, 1_000_000, (25.0, 0.5), (30.0, 150)),
 )
 
 

@@ -1,12 +1,21 @@
-"""Regenerate the embedded replay sample from the shared Binance 5-minute candles.
+"""Regenerate the embedded replay samples from the shared Binance data.
 
     python -m phantom.market.replay.make_sample [--source DIR] [--out FILE]
+        [--funding-source DIR] [--funding-out FILE]
 
-Reads ``SOL_USDT-5m``, ``ETH_USDT-5m`` and ``BTC_USDT-5m`` (freqtrade feather files), keeps
-2022-11-01 00:00 .. 2022-11-30 23:55 UTC, checks that the three symbols share the same gap-free
-5-minute timestamps and writes one compressed ``.npz``: ``ts`` (int64 epoch seconds, bar open
-time), ``symbols`` and ``<SYM>_open|high|low|close`` (float64, USDT). The archive is written with
-fixed zip metadata, so the same input gives the same bytes (and the same sha256).
+Candles: reads ``SOL_USDT-5m``, ``ETH_USDT-5m`` and ``BTC_USDT-5m`` (freqtrade feather files),
+keeps 2022-11-01 00:00 .. 2022-11-30 23:55 UTC, checks that the three symbols share the same
+gap-free 5-minute timestamps and writes one compressed ``.npz``: ``ts`` (int64 epoch seconds, bar
+open time), ``symbols`` and ``<SYM>_open|high|low|close`` (float64, USDT).
+
+Funding (:func:`make_funding_sample`): reads ``ETH_USDT_USDT-1h-funding_rate`` and
+``BTC_USDT_USDT-1h-funding_rate`` (Binance USDT-margined perpetuals; the rate per 8-hour
+settlement is in ``open``), keeps the prints of 2022-10-25 00:00 .. 2022-12-01 00:00 UTC (a week
+of history before the candles start, for an engine's look-back), checks the 8-hour cadence and
+writes ``ts`` (int64 epoch seconds of the settlement), ``symbols`` and ``<SYM>_rate`` (float64).
+
+Archives are written with fixed zip metadata, so the same input gives the same bytes (and the
+same sha256).
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from phantom.market.replay.funding import FUNDING_FILE, FUNDING_INTERVAL_S
 from phantom.market.replay.path import SAMPLE_FILE, load_feather
 
 SYMBOLS: tuple[str, ...] = ("SOL", "ETH", "BTC")
@@ -31,6 +41,10 @@ SAMPLE_LAST_BAR = datetime(2022, 11, 30, 23, 55, tzinfo=UTC)
 BAR_SECONDS = 300
 # the repository sits next to the shared data: <root>/main/src/phantom/market/replay/...
 DEFAULT_SOURCE = Path(__file__).resolve().parents[5] / "shared/data/binance/spot_5m_2022_2023"
+FUNDING_SYMBOLS: tuple[str, ...] = ("ETH", "BTC")
+FUNDING_START = datetime(2022, 10, 25, 0, 0, tzinfo=UTC)
+FUNDING_LAST = datetime(2022, 12, 1, 0, 0, tzinfo=UTC)
+FUNDING_SOURCE = Path(__file__).resolve().parents[5] / "shared/data/binance/futures"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +112,60 @@ def make_sample(
     )
 
 
+def _funding_file(source: Path, symbol: str) -> Path:
+    return source / f"{symbol}_USDT_USDT-1h-funding_rate.feather"
+
+
+def make_funding_sample(
+    source: Path = FUNDING_SOURCE,
+    out: Path = FUNDING_FILE,
+    start: datetime = FUNDING_START,
+    last: datetime = FUNDING_LAST,
+) -> SampleReport:
+    """Cut the 8-hour funding prints of ``[start, last]`` (inclusive) out of the shared files.
+
+    Raises ``ValueError`` when a symbol misses a print or has one off the 8-hour grid.
+    """
+    import pyarrow.feather as feather
+
+    lo, hi = int(start.timestamp()), int(last.timestamp())
+    expected = np.arange(lo, hi + 1, int(FUNDING_INTERVAL_S), dtype=np.int64)
+    arrays: dict[str, NDArray[np.generic]] = {
+        "ts": expected,
+        "symbols": np.array(FUNDING_SYMBOLS),
+    }
+    source_rows: dict[str, int] = {}
+    for symbol in FUNDING_SYMBOLS:
+        table = feather.read_table(_funding_file(source, symbol))
+        raw = table.column("date").cast("int64").to_numpy(zero_copy_only=False)
+        ts = np.asarray(raw, dtype=np.int64) // 1_000_000_000
+        rate = np.asarray(table.column("open").to_numpy(zero_copy_only=False), dtype=np.float64)
+        source_rows[symbol] = len(ts)
+        mask = (ts >= lo) & (ts <= hi)
+        if not np.array_equal(ts[mask], expected):
+            missing = np.setdiff1d(expected, ts[mask])
+            first = _iso(int(missing[0])) if len(missing) else "none"
+            raise ValueError(
+                f"{symbol}: {int(mask.sum())} funding prints in range, expected {len(expected)} "
+                f"on the 8-hour grid; first missing {first}"
+            )
+        if not np.all(np.isfinite(rate[mask])):
+            raise ValueError(f"{symbol}: a funding rate in range is not finite")
+        arrays[f"{symbol}_rate"] = np.ascontiguousarray(rate[mask], dtype=np.float64)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _write_npz(out, arrays)
+    data = out.read_bytes()
+    return SampleReport(
+        out=out,
+        rows=len(expected),
+        source_rows=source_rows,
+        first_ts=lo,
+        last_ts=hi,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size_bytes=len(data),
+    )
+
+
 def _write_npz(out: Path, arrays: dict[str, NDArray[np.generic]]) -> None:
     """``np.savez_compressed`` with fixed zip timestamps, so the bytes are reproducible."""
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -118,14 +186,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="candle folder")
     parser.add_argument("--out", type=Path, default=SAMPLE_FILE, help="npz to write")
+    parser.add_argument(
+        "--funding-source", type=Path, default=FUNDING_SOURCE, help="funding-rate folder"
+    )
+    parser.add_argument("--funding-out", type=Path, default=FUNDING_FILE, help="npz to write")
     args = parser.parse_args(argv)
     report = make_sample(args.source, args.out)
+    _print_report(report, [_source_file(args.source, s).name for s in report.source_rows])
+    funding = make_funding_sample(args.funding_source, args.funding_out)
+    _print_report(
+        funding, [_funding_file(args.funding_source, s).name for s in funding.source_rows]
+    )
+    return 0
+
+
+def _print_report(report: SampleReport, files: Sequence[str]) -> None:
     print(f"wrote {report.out} ({report.size_bytes} bytes)")
     print(f"rows {report.rows}: {_iso(report.first_ts)} .. {_iso(report.last_ts)}")
-    for symbol, rows in report.source_rows.items():
-        print(f"source {symbol}: {rows} rows in {_source_file(args.source, symbol).name}")
+    for (symbol, rows), name in zip(report.source_rows.items(), files, strict=True):
+        print(f"source {symbol}: {rows} rows in {name}")
     print(f"sha256 {report.sha256}")
-    return 0
 
 
 if __name__ == "__main__":

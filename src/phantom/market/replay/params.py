@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from phantom.market.replay.layout import DEFAULT_POOLS, TOKENS, PoolSpec
+from phantom.market.replay.layout import ALL_TOKENS, DEFAULT_POOLS, PoolSpec
+from phantom.market.replay.lst import DEFAULT_LSTS, DepegModel, LstSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,17 @@ class WorldParams:
     """USDC's reference price in USD."""
     usdt_usd: float = 1.0
     """USDT's reference price in USD (the candles are quoted in USDT and read as USD)."""
+    lsts: tuple[LstSpec, ...] = DEFAULT_LSTS
+    """The liquid staking tokens' rate models (priced only when a pool trades them)."""
+    epoch_s: float = 216_000.0
+    """Seconds per staking epoch: an LST's on-chain rate moves once per epoch (about 2.5 days
+    in November 2022)."""
+    lst_apr_pct: float | None = None
+    """Overrides every LST's ``apr_pct`` when set."""
+    depeg: DepegModel = field(default_factory=DepegModel)
+    """The LSTs' de-peg stress model (see ``replay.lst``)."""
+    depeg_scale: float = 1.0
+    """Multiplies every LST's de-peg discount (0: no de-peg)."""
 
     def __post_init__(self) -> None:
         positive = (
@@ -68,6 +80,7 @@ class WorldParams:
             "lp_interval_s",
             "usdc_usd",
             "usdt_usd",
+            "epoch_s",
         )
         for name in positive:
             value = getattr(self, name)
@@ -84,20 +97,29 @@ class WorldParams:
             ("activity_exponent", 0 <= self.activity_exponent <= 3, "in [0, 3]"),
             ("activity_floor", 0 < self.activity_floor <= 1, "in (0, 1]"),
             ("activity_cap", self.activity_cap >= 1, "at least 1"),
+            ("depeg_scale", 0 <= self.depeg_scale <= 10, "in [0, 10]"),
+            (
+                "lst_apr_pct",
+                self.lst_apr_pct is None or 0 <= self.lst_apr_pct <= 100,
+                "in [0, 100] or None",
+            ),
         )
         for name, ok, what in checks:
             if not ok:
                 raise ValueError(f"WorldParams.{name} must be {what}, got {getattr(self, name)!r}")
         if not self.pools:
             raise ValueError("WorldParams.pools must name at least one pool")
+        lst_symbols = [s.symbol for s in self.lsts]
+        if len(set(lst_symbols)) != len(lst_symbols):
+            raise ValueError(f"WorldParams.lsts: duplicate LST in {lst_symbols}")
         seen: set[str] = set()
         for spec in self.pools:
             if spec.pool_id in seen:
                 raise ValueError(f"WorldParams.pools: duplicate pool id {spec.pool_id}")
             seen.add(spec.pool_id)
             for symbol in (spec.base, spec.quote):
-                if symbol not in TOKENS:
+                if symbol not in ALL_TOKENS:
                     raise ValueError(
                         f"WorldParams.pools: pool {spec.pool_id} uses unknown token {symbol}; "
-                        f"known: {', '.join(TOKENS)}"
+                        f"known: {', '.join(ALL_TOKENS)}"
                     )

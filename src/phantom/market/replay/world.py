@@ -28,7 +28,15 @@ from phantom.market.replay.agents import (
     LiquidityManager,
     NoiseTrader,
 )
-from phantom.market.replay.layout import NATIVE, STABLES, TOKENS, PoolSpec, build_pool
+from phantom.market.replay.layout import (
+    ALL_TOKENS,
+    NATIVE,
+    STABLES,
+    TOKENS,
+    PoolSpec,
+    build_pool,
+)
+from phantom.market.replay.lst import StakingModel
 from phantom.market.replay.params import WorldParams
 from phantom.market.replay.path import PricePath
 
@@ -76,17 +84,33 @@ class ReplayWorld:
                 )
         self._usd_ts = math.nan
         self._usd_cache: dict[str, float] = {}
+        traded = {s.base for s in params.pools} | {s.quote for s in params.pools}
+        self.staking = StakingModel(
+            [spec for spec in params.lsts if spec.symbol in traded],
+            path,
+            params.epoch_s,
+            params.depeg,
+            params.lst_apr_pct,
+            params.depeg_scale,
+        )
+        self._lsts = tuple(
+            (s, self.staking.specs[s].underlying)
+            for s in self.staking.symbols
+            if self.staking.priced(s)
+        )
         usd = self._usd(self.start_ts)
         specs = [s for s in params.pools if s.base in usd and s.quote in usd]
         if not specs:
             raise ValueError(f"no pool of WorldParams.pools is priced by {path!r}")
         symbols = {s.base for s in specs} | {s.quote for s in specs} | {"USDC", NATIVE}
         self.tokens: Mapping[str, Token] = MappingProxyType(
-            {k: v for k, v in TOKENS.items() if k in symbols}
+            {k: v for k, v in ALL_TOKENS.items() if k in symbols}
         )
         self.native: Token = TOKENS[NATIVE]
         self.base_tokens: tuple[Token, ...] = (TOKENS["USDC"],)
         self.specs: Mapping[str, PoolSpec] = MappingProxyType({s.pool_id: s for s in specs})
+        self.lst_symbols: tuple[str, ...] = tuple(s for s, _ in self._lsts if s in self.tokens)
+        self._tick_symbols: tuple[str, ...] = (*path.symbols, *self.lst_symbols)
         self._pools: dict[str, Pool] = {
             s.pool_id: build_pool(s, self.tokens, usd, params.depth_scale) for s in specs
         }
@@ -200,6 +224,10 @@ class ReplayWorld:
         """USD reference price of every world token at :attr:`now`."""
         return dict(self._usd(self._now))
 
+    def stake_rate(self, symbol: str, ts: float) -> float:
+        """An LST's on-chain rate (underlying per LST) in force at ``ts`` (see ``replay.lst``)."""
+        return self.staking.rate(symbol, ts)
+
     # --- internals ---
     def _intensity(self, spec: PoolSpec) -> Callable[[float], float] | None:
         """The noise-rate multiplier of a pool over time (None: constant)."""
@@ -215,14 +243,18 @@ class ReplayWorld:
 
     def _usd(self, ts: float) -> dict[str, float]:
         if ts != self._usd_ts:
-            prices = self.path.prices_at(min(max(ts, self.path.start), self.path.end))
+            at = min(max(ts, self.path.start), self.path.end)
+            prices = self.path.prices_at(at)
+            for symbol, underlying in self._lsts:
+                spot = prices[underlying]
+                prices[symbol] = spot * self.staking.ratio(symbol, at, spot)
             self._usd_cache = {**prices, **self._stable_usd}
             self._usd_ts = ts
         return self._usd_cache
 
     def _snapshot(self, ts: float) -> list[MarketEvent]:
         usd = self._usd(ts)
-        ticks: list[MarketEvent] = [PriceTick(ts, s, usd[s]) for s in self.path.symbols]
+        ticks: list[MarketEvent] = [PriceTick(ts, s, usd[s]) for s in self._tick_symbols]
         ticks += [PriceTick(ts, s, usd[s]) for s in STABLES if s in self.tokens]
         return ticks + [PoolUpdate(ts, pool) for pool in self._pools.values()]
 
@@ -245,7 +277,7 @@ class ReplayWorld:
                     t_next = self.start_ts + tick * self.params.tick_interval_s
                     self._push(_Arrival(t_next, _TICKER, tick=tick))
                 usd = self._usd(arrival.t)
-                self._pending.extend(PriceTick(arrival.t, s, usd[s]) for s in self.path.symbols)
+                self._pending.extend(PriceTick(arrival.t, s, usd[s]) for s in self._tick_symbols)
                 self._pending_arrival = arrival
                 self._pending_fresh = True
                 return
