@@ -154,10 +154,20 @@ class DevnetRpc:
             tx["to"] = to
         if value:
             tx["value"] = to_hex(value)
-        if gas is not None:
-            tx["gas"] = to_hex(gas)
         for key, val in fields.items():
             tx[key] = to_hex(val) if isinstance(val, int) else val
+        if gas is None:
+            # anvil's own estimate at send time can come out short for router swaps (seen ~30 %
+            # under the gas used); estimate here and add a margin, as the transaction manager
+            # does, so a sound transaction never runs out of gas
+            try:
+                estimate = from_hex(str(self.call("eth_estimateGas", tx)))
+            except RpcError:
+                estimate = None  # let the node report the failure when the tx is sent
+            if estimate is not None:
+                gas = estimate * 3 // 2 + 21_000
+        if gas is not None:
+            tx["gas"] = to_hex(gas)
         return str(self.call("eth_sendTransaction", tx))
 
     def receipt(self, tx_hash: str) -> dict[str, Any] | None:
