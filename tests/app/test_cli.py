@@ -72,3 +72,13 @@ def test_run_writes_summary_and_ledger_verify_catches_tampering(env: Path) -> No
     broken = runner.invoke(app, ["ledger", "verify"])
     assert broken.exit_code == 1
     assert "BROKEN cash_reconciles" in broken.output  # USDC is the cash token
+
+
+def test_bad_replay_data_is_a_clear_error(env: Path) -> None:
+    bad = env / "prices.npz"
+    bad.write_bytes(b"not an archive")
+    result = CliRunner().invoke(
+        app, ["run", "--fast", "--duration", "1", "--set", f"replay_data={bad}"]
+    )
+    assert result.exit_code == 2
+    assert "cannot start the paper run" in result.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import threading
 from pathlib import Path
 from types import FrameType
@@ -57,7 +58,14 @@ def run_paper(
     pid_file.write_text(f"{os.getpid()}\n", encoding="utf-8")
     log.info("run_start", session=session.session_id, seed=settings.seed, log=str(log_path))
     try:
-        run = PaperRun(settings, session, RunOptions(duration_s, pace=pace, resume=resume), kill)
+        try:
+            run = PaperRun(
+                settings, session, RunOptions(duration_s, pace=pace, resume=resume), kill
+            )
+        except (ValueError, OSError) as exc:  # bad replay data, unreadable file, bad world
+            print(f"error: cannot start the paper run: {exc}", file=sys.stderr)
+            log.error("run_refused", error=str(exc))
+            return 2
         with StatusView() as view:
             summary = run.run(on_status=view)
         view.final(run)
