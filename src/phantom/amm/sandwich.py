@@ -11,6 +11,11 @@ fixed with exact integer swaps, is the largest front-run the victim's bound allo
 attacker's profit rises with ``a`` up to that bound in the usual case; this is checked, and
 when it does not hold (or for concentrated pools, where the bound is found by integer
 bisection) the profit is maximised by an integer ternary search.
+
+Speed: on a constant-product pool the searches evaluate hundreds of candidate front-runs, so
+they use plain integer arithmetic on the reserves (:func:`_cp_victim_out`,
+:func:`_cp_profit`), bit for bit the same as the exact ``swap()`` path (which builds a result
+and a new pool snapshot per leg); only the chosen front-run is replayed through ``swap()``.
 """
 
 from __future__ import annotations
@@ -46,6 +51,52 @@ def _cp_victim_out(x: int, y: int, v: int, a: int, fee_ppm: int) -> int:
         return get_amount_out(v, x, y, fee_ppm)
     front_out = get_amount_out(a, x, y, fee_ppm)
     return get_amount_out(v, x + a, y - front_out, fee_ppm)
+
+
+def _cp_victim_out_fn(x: int, y: int, v: int, fee_ppm: int) -> Callable[[int], int]:
+    """``a -> _cp_victim_out(x, y, v, a, fee_ppm)`` for ``a >= 0`` on validated inputs (``x``,
+    ``y``, ``v`` > 0, fee in range): the same integers without the per-call checks."""
+    g = FEE_DENOMINATOR - fee_ppm
+    xd = x * FEE_DENOMINATOR
+    vg = v * g
+
+    def victim_out(a: int) -> int:
+        if a == 0:
+            return vg * y // (xd + vg)
+        ag = a * g
+        y1 = y - ag * y // (xd + ag)
+        return vg * y1 // ((x + a) * FEE_DENOMINATOR + vg)
+
+    return victim_out
+
+
+def _cp_profit_fn(x: int, y: int, v: int, fee_ppm: int) -> Callable[[int], int]:
+    """``a -> attacker profit`` of front-running ``a`` on reserves ``(x, y)`` (token_in,
+    token_out), exactly as :func:`_simulate` computes it through ``swap()``: a leg with zero
+    input or zero output leaves the pool unchanged and yields 0, the back-run sells everything
+    the front-run bought. ``a >= 0``; ``v > 0``; the fee is the pool's (validated)."""
+    g = FEE_DENOMINATOR - fee_ppm
+    D = FEE_DENOMINATOR
+    vg = v * g
+
+    def profit(a: int) -> int:
+        x1, y1, front_out = x, y, 0
+        if a > 0 and x > 0 and y > 0:
+            ag = a * g
+            front_out = ag * y // (x * D + ag)
+            if front_out > 0:
+                x1, y1 = x + a, y - front_out
+        x2, y2 = x1, y1
+        if x1 > 0 and y1 > 0:
+            victim_out = vg * y1 // (x1 * D + vg)
+            if victim_out > 0:
+                x2, y2 = x1 + v, y1 - victim_out
+        if front_out == 0 or x2 == 0 or y2 == 0:
+            return -a
+        fg = front_out * g
+        return fg * x2 // (y2 * D + fg) - a
+
+    return profit
 
 
 def _largest_true(pred: Callable[[int], bool], guess: int, step: int) -> int:
@@ -95,9 +146,8 @@ def optimal_front_run_cp(x: int, y: int, v: int, min_out: int, fee_ppm: int) -> 
     c = 1 + g * v_hat - k
     a_hat = 0.0 if c >= 0 else -2 * c / (b + sqrt(b * b - 4 * g * c))
     guess = int(a_hat * x) if a_hat * x < 2.0**1000 else x
-    return _largest_true(
-        lambda a: _cp_victim_out(x, y, v, a, fee_ppm) >= min_out, guess, max(1, guess >> 40)
-    )
+    victim_out = _cp_victim_out_fn(x, y, v, fee_ppm)
+    return _largest_true(lambda a: victim_out(a) >= min_out, guess, max(1, guess >> 40))
 
 
 def _exact_in(pool: Pool, token_in: Token, amount: int) -> tuple[int, Pool]:
@@ -162,9 +212,15 @@ def best_sandwich(
     if bound == 0:
         return None
 
-    def profit(a: int) -> int:
-        outcome = _simulate(pool, token_in, victim_in, a)
-        return outcome.profit if outcome is not None else -(1 << 255)
+    profit: Callable[[int], int]
+    if isinstance(pool, ConstantProductPool):
+        x, y = pool.reserves_for(token_in)
+        profit = _cp_profit_fn(x, y, victim_in, pool.fee_ppm)  # == _simulate(...).profit
+    else:
+
+        def profit(a: int) -> int:
+            outcome = _simulate(pool, token_in, victim_in, a)
+            return outcome.profit if outcome is not None else -(1 << 255)
 
     # Increasing up to the bound (the usual case)? Then the peak lies in [bound - delta, bound]
     # and the bound itself is the attacker's choice; otherwise search the interior.

@@ -7,6 +7,9 @@ policy -> ledger journal (write ahead) -> ``execution/evm_live`` (simulate, sign
 send publicly or through the devnet's private relay, receipt) -> fill from the receipt -> ledger,
 capital, breaker, engine.
 
+The ledger's write-ahead commit of an intent overlaps the venue's simulation of it (a read):
+``EvmLiveClient.submit(journaled=False)`` holds the signature until the commit returned.
+
 This loop is synchronous, like paper; the venue's asyncio code runs on one event loop in a helper
 thread (``AsyncBridge``). Market events and "an execution finished" notices reach this loop
 through one queue, so it wakes the moment something happens. At start-up, before anything new is
@@ -247,9 +250,16 @@ class LiveRun:
             self.stats.rejections[reason] += 1
             self.engine.on_rejected(intent, reason)
             return
-        self.ledger.journal_intent(routed)  # write ahead, then act
+        # Write ahead, then act: the simulation (a read) starts now and runs while the ledger
+        # commits the intent; the venue signs and sends nothing before ``journaled``.
+        self.client.submit(routed, now, journaled=False)
+        try:
+            self.ledger.journal_intent(routed)
+        except BaseException:
+            self.client.withdraw(routed.intent_id)
+            raise
+        self.client.journaled(routed.intent_id)
         self.in_flight[routed.intent_id] = routed
-        self.client.submit(routed, now)
         self.stats.on_sent(routed.route)
         log.info("sent", intent=routed.intent_id, route=routed.route.value,
                  expected_profit_usd=str(routed.expected_profit_usd))  # fmt: skip

@@ -7,6 +7,15 @@ replacement, a cancellation). :class:`EvmTxJournal` records them from ``TxManage
 ``on_signed`` hook, i.e. after signing and **before** the broadcast, in its own SQLite file next
 to the ledger (WAL, ``synchronous=FULL``: committed when the hook returns).
 
+One commit is one ``fdatasync`` of the WAL, the least a durable commit needs. Checkpoints (which
+copy the WAL into the database file, with two more syncs) are kept off the send path: SQLite's
+automatic checkpoint would run inside whichever commit crosses its threshold, often
+:meth:`EvmTxJournal.record_signed` between signing and broadcasting. Here :meth:`mark` /
+:meth:`mark_tx` (called once an outcome is known) checkpoint every ``CHECKPOINT_WRITES`` commits,
+so the WAL also stays small and is rewritten in place, which syncs faster than a growing file
+(no size change to journal). SQLite's own automatic checkpoint stays as a backstop for a journal
+that is never marked, at ``AUTOCHECKPOINT_PAGES``.
+
 The raw signed bytes are stored too. They are not secret (they are public once broadcast) and
 let an operator re-broadcast by hand; reconciliation never re-broadcasts on its own.
 
@@ -44,6 +53,9 @@ CREATE INDEX IF NOT EXISTS evm_txs_intent ON evm_txs(intent_id);
 CREATE INDEX IF NOT EXISTS evm_txs_status ON evm_txs(status);
 """
 
+CHECKPOINT_WRITES = 64  # commits between the checkpoints that mark()/mark_tx() run
+AUTOCHECKPOINT_PAGES = 4000  # SQLite's own, as a backstop (the default is 1000)
+
 PURPOSES = frozenset({"intent", "replace", "cancel"})
 STATUSES = frozenset({"signed", "resolved", "abandoned"})
 
@@ -74,11 +86,13 @@ class EvmTxJournal:
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
+            conn.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
             conn.executescript(_DDL)
         except BaseException:
             conn.close()
             raise
         self._conn: sqlite3.Connection | None = conn
+        self._writes = 0  # commits since the last checkpoint (under the lock)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -124,26 +138,38 @@ class EvmTxJournal:
                     time.time(),
                 ),
             )
+            self._writes += 1
 
     def mark(self, intent_id: str, status: str, note: str = "") -> int:
         """Set the status of every transaction of ``intent_id``; returns how many rows."""
         if status not in STATUSES:
             raise ValueError(f"status must be one of {sorted(STATUSES)}, got {status!r}")
         with self._lock:
+            self._checkpoint_if_due()
             cur = self.conn.execute(
                 "UPDATE evm_txs SET status = ?, note = ?, updated_at = ? WHERE intent_id = ?",
                 (status, note, time.time(), intent_id),
             )
+            self._writes += 1
             return cur.rowcount
 
     def mark_tx(self, tx_hash: str, status: str, note: str = "") -> None:
         if status not in STATUSES:
             raise ValueError(f"status must be one of {sorted(STATUSES)}, got {status!r}")
         with self._lock:
+            self._checkpoint_if_due()
             self.conn.execute(
                 "UPDATE evm_txs SET status = ?, note = ?, updated_at = ? WHERE tx_hash = ?",
                 (status, note, time.time(), tx_hash),
             )
+            self._writes += 1
+
+    def _checkpoint_if_due(self) -> None:
+        """A passive checkpoint (never waits for readers) every ``CHECKPOINT_WRITES`` commits;
+        the commit that follows restarts the WAL from its beginning. Lock held."""
+        if self._writes >= CHECKPOINT_WRITES:
+            self._writes = 0
+            self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     def txs_for(self, intent_id: str) -> list[TxRecord]:
         """Every transaction signed for ``intent_id``, in the order they were recorded."""

@@ -5,6 +5,12 @@ builds the call on the caller's thread (from the market state the engine saw) an
 to the venue's asyncio loop (:class:`~phantom.execution.evm_bridge.AsyncBridge`); ``due`` collects
 what finished and turns it into fills on the caller's thread, with the caller's market prices.
 
+Write ahead: the caller commits the intent to the ledger before anything for it is signed. It
+may do so *before* :meth:`EvmLiveClient.submit` (the simple order) or right after it, passing
+``journaled=False``: the simulation then runs while the ledger's fsync does, and the pipeline
+waits for :meth:`EvmLiveClient.journaled` before step 2; :meth:`EvmLiveClient.withdraw` (the
+commit failed) drops the intent with nothing signed or sent and no outcome reported.
+
 Per intent, on the venue loop (nothing is sent when a step fails):
 
 1. ``eth_call`` of the call against the ``pending`` block (the environment it will land in; at
@@ -27,6 +33,7 @@ Per intent, on the venue loop (nothing is sent when a step fails):
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import queue
 import time
 from collections.abc import Callable
@@ -61,6 +68,10 @@ from phantom.venues.evm.relay import RelayClient
 from phantom.venues.evm.signer import Signer
 from phantom.venues.evm.txmanager import TxManager
 from phantom.venues.evm.txtypes import SentTx, TxOutcome
+
+
+class _Withdrawn(Exception):
+    """The caller withdrew the intent before it was journaled: nothing may be signed."""
 
 
 class EvmLiveClient:
@@ -106,15 +117,24 @@ class EvmLiveClient:
         self._deadlines: dict[str, float] = {}
         self._unresolved: list[TxResult] = []
         self._base_fees: dict[int, int] = {}
+        # write-ahead gates (``submit(journaled=False)``): True = journaled, False = withdrawn
+        self._gates: dict[str, concurrent.futures.Future[bool]] = {}
+        self._withdrawn: set[str] = set()
 
     # --- ExecutionClient ------------------------------------------------------------------
 
-    def submit(self, intent: OrderIntent, sent_at: float) -> float:
-        """Execute ``intent`` (after it was journaled); returns the time by which its outcome
-        should be known. The call is priced from ``self.market``, the state the engine just saw
-        (same thread)."""
+    def submit(self, intent: OrderIntent, sent_at: float, *, journaled: bool = True) -> float:
+        """Execute ``intent``; returns the time by which its outcome should be known. The call
+        is priced from ``self.market``, the state the engine just saw (same thread).
+
+        ``journaled=True``: the intent is already in the ledger. ``journaled=False``: the caller
+        journals it now, concurrently with the simulation, then calls :meth:`journaled` (or
+        :meth:`withdraw` if that failed); nothing is signed or sent before."""
         if intent.intent_id in self._deadlines:
             raise ValueError(f"intent {intent.intent_id} is already in flight")
+        gate: concurrent.futures.Future[bool] | None = None
+        if not journaled:
+            gate = self._gates[intent.intent_id] = concurrent.futures.Future()
         report = TxReport(intent.intent_id, intent.route.value, t_submit=time.perf_counter())
         self.reports[intent.intent_id] = report
         deadline = sent_at + 2 * self.config.receipt_timeout_s + 30.0
@@ -130,8 +150,23 @@ class EvmLiveClient:
             return deadline
         report.predicted_profit = call.predicted_profit
         report.min_profit = call.min_profit
-        self.bridge.spawn(self._run(intent, call, sent_at))
+        self.bridge.spawn(self._run(intent, call, sent_at, gate))
         return deadline
+
+    def journaled(self, intent_id: str) -> None:
+        """The intent of a ``submit(journaled=False)`` is committed: it may be signed and sent."""
+        gate = self._gates.pop(intent_id, None)
+        if gate is not None:
+            gate.set_result(True)
+
+    def withdraw(self, intent_id: str) -> None:
+        """Journaling the intent of a ``submit(journaled=False)`` failed: sign and send nothing
+        for it, and report no outcome (it is not in the ledger). Caller's thread."""
+        self._withdrawn.add(intent_id)
+        self._deadlines.pop(intent_id, None)
+        gate = self._gates.pop(intent_id, None)
+        if gate is not None:
+            gate.set_result(False)
 
     def next_due(self) -> float | None:
         return min(self._deadlines.values(), default=None)
@@ -148,6 +183,8 @@ class EvmLiveClient:
                 result = self._done.get_nowait()
             except queue.Empty:
                 return out
+            if result.intent.intent_id in self._withdrawn:
+                continue  # never journaled: nothing was signed, nothing to book
             self._deadlines.pop(result.intent.intent_id, None)
             if result.kind == "unresolved":
                 self._unresolved.append(result)
@@ -181,17 +218,31 @@ class EvmLiveClient:
         self._done.put(result)
         self._notify()
 
-    async def _run(self, intent: OrderIntent, call: ArbCall, sent_at: float) -> None:
+    async def _run(
+        self,
+        intent: OrderIntent,
+        call: ArbCall,
+        sent_at: float,
+        gate: concurrent.futures.Future[bool] | None = None,
+    ) -> None:
         set_signing(intent.intent_id, intent.route.value, "intent")
         try:
-            result = await self._pipeline(intent, call, sent_at)
+            result = await self._pipeline(intent, call, sent_at, gate)
+        except _Withdrawn:
+            return  # not in the ledger: no outcome to report
         except Exception as exc:  # a bug or an unexpected venue failure: never lose the intent
             signed = bool(self.journal.txs_for(intent.intent_id))
             kind: ResultKind = "unresolved" if signed else "refused"
             result = TxResult(intent, kind, f"error: {type(exc).__name__}: {exc}", sent_at=sent_at)
         self._finish(result)
 
-    async def _pipeline(self, intent: OrderIntent, call: ArbCall, sent_at: float) -> TxResult:
+    async def _pipeline(
+        self,
+        intent: OrderIntent,
+        call: ArbCall,
+        sent_at: float,
+        gate: concurrent.futures.Future[bool] | None = None,
+    ) -> TxResult:
         report = self.reports[intent.intent_id]
         notes: tuple[str, ...] = (
             f"call: borrow {call.amount_borrow} {call.token_borrow.symbol} on {call.pair_borrow},"
@@ -226,6 +277,10 @@ class EvmLiveClient:
         notes += (f"simulated_profit={report.simulated_profit} gas_limit={gas}",)
         gas = max(gas, self.config.min_gas_limit)
         request = replace(call.request, gas_limit=gas)
+        if gate is not None:  # write ahead: the intent is committed before anything is signed
+            accepted = gate.result() if gate.done() else await asyncio.wrap_future(gate)
+            if not accepted:
+                raise _Withdrawn(intent.intent_id)
         private = intent.route is Route.PRIVATE
         try:
             if private:

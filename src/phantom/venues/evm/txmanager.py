@@ -14,7 +14,9 @@
    replace it, or reconcile).
 
 ``wait`` polls receipts of every transaction sent at that nonce (original and replacements),
-raises :class:`ReceiptTimeout` (with hash and nonce) or :class:`TxDropped`, and turns status 0
+raises :class:`ReceiptTimeout` (with hash and nonce) or :class:`TxDropped` (the nonce was used
+and the node knows none of them; a node that still knows one, e.g. anvil for the moment between
+counting a mined nonce and serving its receipt, gets ``DROP_GRACE_S`` more), and turns status 0
 into ``TxOutcome(status="reverted", reason=...)``, the reason found by replaying the call with
 ``eth_call`` at the mined block (then its parent); a receipt that used all its gas says
 "out of gas".
@@ -51,6 +53,11 @@ from phantom.venues.evm.txtypes import TRANSFER_GAS, SentTx, TxOutcome, TxReques
 log = logging.getLogger(__name__)
 
 TxHook = Callable[[str, int, bytes], Awaitable[None] | None]
+
+#: How long ``wait`` keeps polling when the nonce is used, no receipt is served yet, but the node
+#: still knows one of the transactions (anvil counts a mined nonce a moment before it serves the
+#: receipt); a transaction the node does not know is reported dropped at once.
+DROP_GRACE_S = 2.0
 
 
 class TxManager:
@@ -172,6 +179,7 @@ class TxManager:
     async def wait(self, sent: SentTx, *, timeout_s: float = 120.0) -> TxOutcome:
         """The receipt of whichever transaction at ``sent.nonce`` was mined."""
         deadline = time.monotonic() + timeout_s
+        used_since: float | None = None  # when the nonce was first seen used without a receipt
         while True:
             candidates = self._inflight.get(sent.nonce) or [sent]
             for cand in reversed(candidates):
@@ -185,12 +193,22 @@ class TxManager:
                     receipt = await self.rpc.get_transaction_receipt(cand.tx_hash)
                     if receipt is not None:
                         return await self._outcome(cand, receipt)
-                self._forget(sent.nonce)
-                self.nonces.confirm(sent.nonce)
-                raise TxDropped(sent.tx_hash, sent.nonce)
+                now = time.monotonic()
+                used_since = now if used_since is None else used_since
+                if now - used_since >= DROP_GRACE_S or not await self._any_known(candidates):
+                    self._forget(sent.nonce)
+                    self.nonces.confirm(sent.nonce)
+                    raise TxDropped(sent.tx_hash, sent.nonce)
             if time.monotonic() >= deadline:
                 raise ReceiptTimeout(candidates[-1].tx_hash, sent.nonce, timeout_s)
             await asyncio.sleep(min(self.poll_interval_s, max(0.0, deadline - time.monotonic())))
+
+    async def _any_known(self, candidates: list[SentTx]) -> bool:
+        """True if the node knows one of ``candidates`` (mined, or still pending)."""
+        for cand in reversed(candidates):
+            if await self.rpc.get_transaction(cand.tx_hash) is not None:
+                return True
+        return False
 
     # -- replacement and cancellation ------------------------------------------------------------
 
@@ -283,6 +301,7 @@ class TxManager:
             self._record(sent)
             raise BroadcastUncertain(sent, err) from None
         self._record(sent)
+        await _run_hook(self.on_sent, sent)  # first: it timestamps the node's acknowledgement
         log.info(
             "tx sent hash=%s nonce=%d to=%s gas=%d maxFee=%d tip=%d",
             sent.tx_hash,
@@ -292,7 +311,6 @@ class TxManager:
             fees.max_fee_per_gas,
             fees.max_priority_fee_per_gas,
         )
-        await _run_hook(self.on_sent, sent)
         return sent
 
     async def _outcome(self, sent: SentTx, receipt: Receipt) -> TxOutcome:
