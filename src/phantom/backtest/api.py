@@ -29,7 +29,7 @@ from phantom.backtest.registry import BuildInfo, EngineConfigError, get_engine, 
 from phantom.backtest.runner import FeeUnits, LoopResult, Runner, engine_stats
 from phantom.backtest.spec import BacktestResult, BacktestSpec, Mode, ModeResult, default_realism
 from phantom.core.fees import solana_fees
-from phantom.core.fills import Fill
+from phantom.core.fills import Fill, FillStatus
 from phantom.core.orders import OrderIntent, Route
 from phantom.core.rng import SeededRng
 from phantom.core.token import Token
@@ -42,6 +42,7 @@ from phantom.risk.gate import RiskChain, RiskGate
 from phantom.risk.gates import MaxConcurrentGate, MaxTradeSizeGate
 
 GAPS_LISTED = 20
+FAILED = FillStatus.FAILED
 
 EngineBuilder = Callable[[Mapping[str, str], BuildInfo], BarEngine]
 
@@ -112,7 +113,7 @@ def _fee_units(mode: Mode, realism: RealismParams) -> FeeUnits:
     cache: dict[tuple[int, bool, bool], int] = {}
 
     def units(fill: Fill, intent: OrderIntent) -> int:
-        key = (intent.signatures, intent.route is Route.PRIVATE, fill.succeeded)
+        key = (intent.signatures, intent.route is Route.PRIVATE, fill.status is not FAILED)
         total = cache.get(key)
         if total is None:
             total = cache[key] = solana_fees(realism.fee_schedule, *key[:2], landed=key[2]).total
@@ -262,6 +263,9 @@ def run_backtest(spec: BacktestSpec, *, build: EngineBuilder | None = None) -> B
         candles = load_price(spec, entry.price_role)
     base, quote = instrument(spec, candles)
     realism = spec.realism or default_realism()
+    for token in (base, quote):  # the same object, not only an equal one: faster comparisons
+        if realism.native == token and realism.native is not token:
+            realism = replace(realism, native=token)
     volatile = (
         hourly_volatility_pct(candles.close, candles.timeframe_s, spec.volatility_window)
         > spec.volatility_threshold_pct

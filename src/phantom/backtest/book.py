@@ -17,18 +17,23 @@ slippage, MEV loss and network cost of its fills (failed attempts included) coun
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal, localcontext
+from typing import TypeVar, overload
 
 from phantom.core.costs import COST_KINDS, CostBreakdown
 from phantom.core.fills import Fill, FillStatus
 from phantom.core.orders import OrderIntent
 from phantom.core.token import Token
+from phantom.execution.fill_builder import slot_constructor
 from phantom.portfolio.accounting import ACCOUNTING
 from phantom.portfolio.errors import InsufficientCapital
 
 _ZERO = Decimal(0)
+_FAILED = FillStatus.FAILED
+_STATUS = {s: s.value for s in FillStatus}  # the plain string each status is counted under
+_T = TypeVar("_T")
 
 
 @dataclass(slots=True)
@@ -53,6 +58,9 @@ class Marker:
     ts: float
     price: float
     buy: bool
+
+
+_new_marker: Callable[[float, float, bool], Marker] = slot_constructor(Marker)
 
 
 class Book:
@@ -80,6 +88,8 @@ class Book:
         self._bscale = 10.0**base.decimals
         self.balances = _Balances(self)
         self._native_bucket = "base" if native == base else "quote" if native == quote else ""
+        # cost totals are summed in the accounting context (a private copy: its flags are ours)
+        self._add = ACCOUNTING.copy().add
 
     # --- capital ------------------------------------------------------------------------------
     def available(self, token: Token) -> int:
@@ -90,19 +100,23 @@ class Book:
         return 0
 
     def reserve(self, intent: OrderIntent) -> None:
-        token = intent.token_in
-        free = self.available(token)
-        if intent.amount_in > free:
-            raise InsufficientCapital(
-                f"intent {intent.intent_id}: needs {intent.amount_in} "
-                f"{token.symbol} base units, {free} free"
-            )
-        is_quote = token is self.quote or token == self.quote
-        self._reserved[intent.intent_id] = (is_quote, intent.amount_in)
+        token = intent.legs[0].token_in
+        amount = intent.amount_in
+        quote = self.quote
+        is_quote = token is quote or (token.symbol == quote.symbol and token == quote)
         if is_quote:
-            self._held_quote += intent.amount_in
+            free = max(0, self.cash - self.gas_buffer - self._held_quote)
         else:
-            self._held_base += intent.amount_in
+            free = self.available(token)
+        if amount > free:
+            raise InsufficientCapital(
+                f"intent {intent.intent_id}: needs {amount} {token.symbol} base units, {free} free"
+            )
+        self._reserved[intent.intent_id] = (is_quote, amount)
+        if is_quote:
+            self._held_quote += amount
+        else:
+            self._held_base += amount
 
     def release(self, intent_id: str) -> None:
         held = self._reserved.pop(intent_id, None)
@@ -133,9 +147,10 @@ class Book:
             elif delta.amount:
                 raise ValueError(f"fill {fill.fill_id}: unexpected token {token.key}")
         # hand the network fee back to the native token's bucket (it is paid from cash below)
-        if self._native_bucket == "base":
+        bucket = self._native_bucket
+        if bucket == "base":
             d_base += native_fee_units
-        elif self._native_bucket == "quote":
+        elif bucket == "quote":
             d_cash += native_fee_units
         elif d_other + native_fee_units:
             raise ValueError(f"fill {fill.fill_id}: native delta {d_other} is not its fee")
@@ -143,44 +158,39 @@ class Book:
         network = costs.gas + costs.priority_fee + costs.tip
         if network:
             scaled = network.scaleb(quote.decimals)
-            d_cash -= int(scaled.to_integral_value(rounding=ROUND_CEILING))
+            d_cash -= int(scaled.to_integral_value(ROUND_CEILING))
         if hold0 + d_base < 0:
             raise ValueError(f"fill {fill.fill_id}: would leave {base.symbol} negative")
-        self._add_costs(costs)
-        self.cash = cash0 + d_cash
-        self.holding = hold0 + d_base
-        self.fills_by_status[fill.status.value] += 1
-        if fill.status is FillStatus.FAILED:
+        # cost totals (zero kinds skipped, so a total's exponent depends on non-zero amounts only)
+        c, add = self._costs, self._add
+        if costs.fee:
+            c["fee"] = add(c["fee"], costs.fee)
+        if costs.slippage:
+            c["slippage"] = add(c["slippage"], costs.slippage)
+        if costs.mev:
+            c["mev"] = add(c["mev"], costs.mev)
+        if costs.gas:
+            c["gas"] = add(c["gas"], costs.gas)
+        if costs.priority_fee:
+            c["priority_fee"] = add(c["priority_fee"], costs.priority_fee)
+        if costs.tip:
+            c["tip"] = add(c["tip"], costs.tip)
+        cash = self.cash = cash0 + d_cash
+        holding = self.holding = hold0 + d_base
+        status = fill.status
+        self.fills_by_status[_STATUS[status]] += 1
+        if status is _FAILED:
             self.failures[_reason_code(fill.failure_reason)] += 1
         ts = fill.arrived_at
         self.times.append(ts)
-        self.cash_after.append(self.cash)
-        self.holding_after.append(self.holding)
+        self.cash_after.append(cash)
+        self.holding_after.append(holding)
         if d_base:
             price = (abs(d_cash) / self._qscale) / (abs(d_base) / self._bscale)
-            self.markers.append(Marker(ts, price, d_base > 0))
+            self.markers.append(_new_marker(ts, price, d_base > 0))
             self._track_trade(ts, cash0, hold0, d_cash, d_base)
         elif self._open is not None:
             self._open.fills += 1
-
-    def _add_costs(self, costs: CostBreakdown) -> None:
-        with localcontext(ACCOUNTING):
-            self._add(costs)
-
-    def _add(self, costs: CostBreakdown) -> None:
-        c = self._costs
-        if costs.fee:
-            c["fee"] += costs.fee
-        if costs.slippage:
-            c["slippage"] += costs.slippage
-        if costs.mev:
-            c["mev"] += costs.mev
-        if costs.gas:
-            c["gas"] += costs.gas
-        if costs.priority_fee:
-            c["priority_fee"] += costs.priority_fee
-        if costs.tip:
-            c["tip"] += costs.tip
 
     def _track_trade(self, ts: float, cash0: int, hold0: int, d_cash: int, d_base: int) -> None:
         trade = self._open
@@ -222,6 +232,23 @@ class _Balances(Mapping[Token, int]):
         if token is book.quote or token is book.base or token == book.quote or token == book.base:
             return book.available(token)
         raise KeyError(token)
+
+    @overload
+    def get(self, key: Token, /) -> int | None: ...
+
+    @overload
+    def get(self, key: Token, /, default: int | _T) -> int | _T: ...
+
+    def get(self, key: Token, /, default: object = None) -> object:
+        """``Mapping.get`` without the ``KeyError`` round trip (engines call it per order)."""
+        book = self._book
+        if key is book.quote:
+            return max(0, book.cash - book.gas_buffer - book._held_quote)
+        if key is book.base:
+            return max(0, book.holding - book._held_base)
+        if key == book.quote or key == book.base:
+            return book.available(key)
+        return default
 
     def __iter__(self) -> Iterator[Token]:
         return iter((self._book.quote, self._book.base))

@@ -2,6 +2,7 @@
 
 Both implement :class:`phantom.execution.client.ExecutionClient`, so the runner drives naive and
 realistic runs the same way; the realistic run uses the paper client of paper mode unchanged.
+Fills are made with the fill builder's positional constructors (one per order: the hot path).
 """
 
 from __future__ import annotations
@@ -10,15 +11,20 @@ import heapq
 from decimal import Decimal
 
 from phantom.core.costs import CostBreakdown
-from phantom.core.fills import BalanceDelta, Fill, FillStatus
+from phantom.core.fills import BalanceDelta, FillStatus
 from phantom.core.orders import OrderIntent
 from phantom.execution.client import ExecutionClient, ExecutionOutcome
+from phantom.execution.fill_builder import new_costs, new_delta, new_fill, usd_price
+from phantom.execution.paper import new_outcome
 from phantom.execution.realism import RefusedIntent
 from phantom.market.state import MarketView
 
 USD_QUANTUM = Decimal("1e-12")
 _ZERO = Decimal(0)
+_ONE = Decimal(1)
 _NO_COSTS = CostBreakdown()
+_FILLED, _FAILED = FillStatus.FILLED, FillStatus.FAILED
+_NAIVE_NOTES = ("naive: instant, full, at the signal price, no costs",)
 
 
 class NaiveExecutionClient:
@@ -42,27 +48,33 @@ class NaiveExecutionClient:
 
     def due(self, now: float, market: MarketView) -> list[ExecutionOutcome]:
         out: list[ExecutionOutcome] = []
-        while self._queue and self._queue[0][0] <= now:
-            sent_at, _, intent = heapq.heappop(self._queue)
-            fill = Fill(
-                fill_id=f"{intent.intent_id}:fill",
-                intent_id=intent.intent_id,
-                engine=intent.engine,
-                status=FillStatus.FILLED,
-                route=intent.route,
-                sent_at=sent_at,
-                arrived_at=sent_at,
-                amount_in=intent.amount_in,
-                amount_out=intent.expected_amount_out,
-                deltas=(
-                    BalanceDelta(intent.token_in, -intent.amount_in),
-                    BalanceDelta(intent.token_out, intent.expected_amount_out),
+        queue = self._queue
+        while queue and queue[0][0] <= now:
+            sent_at, _, intent = heapq.heappop(queue)
+            legs = intent.legs
+            intent_id = intent.intent_id
+            fill = new_fill(
+                f"{intent_id}:fill",
+                intent_id,
+                intent.engine,
+                _FILLED,
+                intent.route,
+                sent_at,
+                sent_at,
+                intent.amount_in,
+                intent.expected_amount_out,
+                (
+                    new_delta(legs[0].token_in, -intent.amount_in),
+                    new_delta(legs[-1].token_out, intent.expected_amount_out),
                 ),
-                costs=_NO_COSTS,
-                pnl_usd=_ZERO,
-                notes=("naive: instant, full, at the signal price, no costs",),
+                _NO_COSTS,
+                _ZERO,
+                _ONE,
+                False,
+                "",
+                _NAIVE_NOTES,
             )
-            out.append(ExecutionOutcome(fill))
+            out.append(new_outcome(fill, ()))
         return out
 
 
@@ -78,8 +90,11 @@ class VenueFeeClient:
         if not Decimal(0) <= fee_pct < Decimal(100):
             raise ValueError(f"fee_pct must be in [0, 100), got {fee_pct}")
         self.inner = inner
+        self.next_due = inner.next_due  # straight to the inner client (one call, not two)
+        self.in_flight = inner.in_flight
         self.fee_pct = fee_pct
         self._fee_ppm = int(fee_pct * 10_000)
+        self._note = f"venue fee: {fee_pct} % of the output, "
         self._intents: dict[str, OrderIntent] = {}
 
     def submit(self, intent: OrderIntent, sent_at: float) -> float:
@@ -87,53 +102,59 @@ class VenueFeeClient:
         self._intents[intent.intent_id] = intent
         return arrival
 
-    def next_due(self) -> float | None:
-        return self.inner.next_due()
-
-    def in_flight(self) -> int:
-        return self.inner.in_flight()
-
     def due(self, now: float, market: MarketView) -> list[ExecutionOutcome]:
         try:
             outcomes = self.inner.due(now, market)
         except RefusedIntent as exc:
             self._intents.pop(exc.intent_id, None)
             raise
-        return [self._charge(o, market) for o in outcomes]
+        if not outcomes:
+            return outcomes
+        charge = self._charge
+        return [charge(o, market) for o in outcomes]
 
     def _charge(self, outcome: ExecutionOutcome, market: MarketView) -> ExecutionOutcome:
         fill = outcome.fill
         intent = self._intents.pop(fill.intent_id, None)
-        if intent is None or not fill.succeeded or self._fee_ppm == 0:
+        if intent is None or fill.status is _FAILED or self._fee_ppm == 0:
             return outcome
-        token = intent.token_out
+        token = intent.legs[-1].token_out
         fee_units = -(-fill.amount_out * self._fee_ppm // 1_000_000)
-        price = Decimal(repr(market.price_usd(token)))
+        raw = market.price_usd(token)
+        price = usd_price(raw) if type(raw) is float else Decimal(repr(raw))  # same decimal
         fee_usd = (Decimal(fee_units).scaleb(-token.decimals) * price).quantize(USD_QUANTUM)
-        deltas = list(fill.deltas)
-        for k, d in enumerate(deltas):
-            if d.token == token:
-                deltas[k] = BalanceDelta(token, d.amount - fee_units)
-                break
-        else:
-            deltas.append(BalanceDelta(token, -fee_units))
+        # the output's delta loses the fee (a delta of its own if there is none); zeros dropped
+        deltas: list[BalanceDelta] = []
+        charged = False
+        for d in fill.deltas:
+            t = d.token
+            if not charged and (t is token or (t.symbol == token.symbol and t == token)):
+                charged = True
+                if d.amount != fee_units:
+                    deltas.append(new_delta(token, d.amount - fee_units))
+            elif d.amount != 0:
+                deltas.append(d)
+        if not charged and fee_units != 0:
+            deltas.append(new_delta(token, -fee_units))
         c = fill.costs
-        charged = Fill(
-            fill_id=fill.fill_id,
-            intent_id=fill.intent_id,
-            engine=fill.engine,
-            status=fill.status,
-            route=fill.route,
-            sent_at=fill.sent_at,
-            arrived_at=fill.arrived_at,
-            amount_in=fill.amount_in,
-            amount_out=fill.amount_out - fee_units,
-            deltas=tuple(d for d in deltas if d.amount != 0),
-            costs=CostBreakdown(c.fee + fee_usd, c.slippage, c.mev, c.gas, c.priority_fee, c.tip),
-            pnl_usd=fill.pnl_usd - fee_usd,
-            fill_fraction=fill.fill_fraction,
-            sandwiched=fill.sandwiched,
-            failure_reason=fill.failure_reason,
-            notes=(*fill.notes, f"venue fee: {self.fee_pct} % of the output, {fee_units} units"),
+        return new_outcome(
+            new_fill(
+                fill.fill_id,
+                fill.intent_id,
+                fill.engine,
+                fill.status,
+                fill.route,
+                fill.sent_at,
+                fill.arrived_at,
+                fill.amount_in,
+                fill.amount_out - fee_units,
+                tuple(deltas),
+                new_costs(c.fee + fee_usd, c.slippage, c.mev, c.gas, c.priority_fee, c.tip),
+                fill.pnl_usd - fee_usd,
+                fill.fill_fraction,
+                fill.sandwiched,
+                fill.failure_reason,
+                (*fill.notes, f"{self._note}{fee_units} units"),
+            ),
+            outcome.pool_changes,
         )
-        return ExecutionOutcome(charged, outcome.pool_changes)

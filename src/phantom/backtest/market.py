@@ -68,7 +68,7 @@ class BarMarket:
                 > volatility_threshold_pct
             )
         self.volatile_bars = volatile_bars
-        self._volatile = False
+        self._volatile_now = False
         self._ts = candles.ts
         self._open = candles.open
         self._close = candles.close
@@ -113,11 +113,15 @@ class BarMarket:
             self._prices[self._native] = price
         j = self._cursor - 1  # the last bar that closed before t (t is inside bar j + 1)
         # (price_at just set the cursor to the bar open at t)
-        self._volatile = bool(self._vol[j]) if j >= 0 else False
+        self._volatile_now = bool(self._vol[j]) if j >= 0 else False
 
     # --- MarketView ---
     def pool(self, pool_id: str) -> Pool:
         raise KeyError(pool_id)
+
+    def find_pool(self, pool_id: str) -> Pool | None:
+        """``pool`` without the ``KeyError``: always ``None`` (see ``realism.known_pool``)."""
+        return None
 
     def pools(self) -> Iterator[Pool]:
         return iter(())
@@ -126,4 +130,4 @@ class BarMarket:
         return self._prices[token.symbol]
 
     def is_volatile(self) -> bool:
-        return self._volatile
+        return self._volatile_now

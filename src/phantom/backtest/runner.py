@@ -10,13 +10,17 @@ arrival instant), books it and tells the engine, then lets the engine go on.
 Timing: an engine acts at a bar's close (``ts + timeframe``); the intent is sent then; the
 execution client decides when it arrives (paper: after the sampled latency; naive: at once) and
 fills it against the market at that instant (see ``backtest/market.py``).
+
+Speed: per order the loop does a handful of Python steps and allocates only what the engine
+API needs (the context, the gate context); a batch's close times are read from a list.
 """
 
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from decimal import Decimal
 
@@ -31,12 +35,18 @@ from phantom.core.orders import OrderIntent
 from phantom.core.token import Token
 from phantom.engines.base import BarEngine, EngineContext
 from phantom.execution.client import ExecutionClient
+from phantom.execution.fill_builder import slot_constructor
 from phantom.execution.realism import RefusedIntent
+from phantom.market.state import MarketView
 from phantom.portfolio.errors import InsufficientCapital
 from phantom.risk.gate import GateContext, RiskChain
 
 FloatArray = npt.NDArray[np.float64]
 FeeUnits = Callable[[Fill, OrderIntent], int]
+_new_gate_context: Callable[[float, int, bool], GateContext] = slot_constructor(GateContext)
+_new_context: Callable[[float, MarketView, Mapping[Token, int]], EngineContext] = slot_constructor(
+    EngineContext
+)
 
 
 class LoopResult:
@@ -86,26 +96,29 @@ class Runner:
         n = len(self.c)
         close_ts = self.close_ts
         engine, client = self.engine, self.client
+        next_due, on_bars, send = client.next_due, engine.on_bars, self._send
+        market, balances = self.market, self.book.balances
         for b0 in range(0, n, self.batch_size):
             b1 = min(n, b0 + self.batch_size)
             bars = self.c.batch(b0, b1)
-            local_close = close_ts[b0:b1]
+            local_close: list[float] = close_ts[b0:b1].tolist()
             m = b1 - b0
             start = 0
             while start < m:
                 stop = m
-                due = client.next_due()
+                due = next_due()
                 if due is not None:
-                    k = first_at_or_after(local_close, due, start)
+                    k = _first_at_or_after(local_close, due, start)
                     if k <= start:
                         self._resolve(due, b0 + start)
                         continue
                     stop = min(stop, k)
-                decision = engine.on_bars(bars, start, stop, self._ctx(b0 + start))
+                ctx = _new_context(local_close[start], market, balances)
+                decision = on_bars(bars, start, stop, ctx)
                 if decision.intents:
                     i = decision.index
                     for intent in decision.intents:
-                        self._send(intent, float(close_ts[b0 + i]), b0 + i)
+                        send(intent, local_close[i], b0 + i)
                     start = i + 1
                 else:
                     start = stop  # nothing to do before the next execution (or the batch end)
@@ -115,13 +128,10 @@ class Runner:
         self._curve(result)
         return result
 
-    def _ctx(self, bar: int) -> EngineContext:
-        return EngineContext(float(self.close_ts[bar]), self.market, self.book.balances)
-
     def _send(self, intent: OrderIntent, now: float, bar: int) -> None:
         self.intents += 1
         volatile = bool(self.market.volatile_bars[bar])
-        ctx = GateContext(now=now, in_flight=self.client.in_flight(), volatile=volatile)
+        ctx = _new_gate_context(now, self.client.in_flight(), volatile)
         rejection = self.gates.check(intent, ctx)
         if rejection is not None:
             self.rejections[rejection.reason] += 1
@@ -146,11 +156,12 @@ class Runner:
             self.rejections["refused_by_model"] += 1
             self.engine.on_rejected(intent, "refused_by_model")
             return
+        book, in_flight, fee_units = self.book, self.in_flight, self.fee_units
         for outcome in outcomes:
             fill = outcome.fill
-            intent = self.in_flight.pop(fill.intent_id)
-            self.book.release(fill.intent_id)
-            self.book.record(fill, self.fee_units(fill, intent))
+            intent = in_flight.pop(fill.intent_id)
+            book.release(fill.intent_id)
+            book.record(fill, fee_units(fill, intent))
             self.gates.on_fill(fill, due)
             self.engine.on_fill(fill)
 
@@ -184,6 +195,17 @@ def first_at_or_after(values: FloatArray, x: float, lo: int) -> int:
             return k
         k += 1
     return lo + int(np.searchsorted(values[lo:], x, side="left"))
+
+
+def _first_at_or_after(values: list[float], x: float, lo: int) -> int:
+    """:func:`first_at_or_after` over a list (the loop's batch of close times)."""
+    n = len(values)
+    k = lo
+    while k < n and k - lo < 8:
+        if values[k] >= x:
+            return k
+        k += 1
+    return bisect_left(values, x, lo)
 
 
 def engine_stats(engine: BarEngine) -> dict[str, int]:

@@ -7,23 +7,150 @@ impact), minus what was received, minus LP fees and MEV. Price drift between sig
 therefore shows up as a smaller edge, not as slippage. The identity is
 ``pnl_usd == edge_usd - costs.total`` where ``edge_usd`` (in the fill's notes) is that mid-price
 value minus the input's value: the mispricing captured.
+
+Speed: fills are built once per order in backtests of millions of bars, so the frozen value
+types are made by :func:`slot_constructor` (positional, slots set directly: what their generated
+``__init__`` does, without the keyword handling and the frozen ``__setattr__`` detour), and
+float prices become decimals through a memo (:func:`usd_price`). The model itself
+(:mod:`phantom.execution.realism`) builds on these helpers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from phantom.core.costs import CostBreakdown
 from phantom.core.fees import NetworkFees
 from phantom.core.fills import BalanceDelta, Fill, FillStatus
-from phantom.core.orders import OrderIntent
+from phantom.core.orders import OrderIntent, Route
+from phantom.core.pool import Pool
 from phantom.core.token import Token
 from phantom.execution.params import RealismParams
-from phantom.execution.realism import PathResult, to_usd
 from phantom.market.state import MarketView
 
 USD_QUANTUM = Decimal("1e-12")
+_ZERO = Decimal(0)
+MEMO_MAX = 4096  # entries per memo before it is cleared (bounded memory)
+T = TypeVar("T")
+
+
+def slot_constructor(cls: type[T]) -> Callable[..., T]:
+    """A positional constructor (every field, in declaration order) for a slotted dataclass
+    whose ``__init__`` only stores its arguments: no ``__post_init__``, no ``InitVar``, every
+    field an ``__init__`` parameter. It sets the slots directly and gives an object equal, field
+    for field, to ``cls(*args)``. Any other class gets ``cls`` itself back."""
+    if not is_dataclass(cls) or "__slots__" not in vars(cls) or hasattr(cls, "__post_init__"):
+        return cls
+    names = [f.name for f in fields(cls)]
+    if any(not f.init for f in fields(cls)) or set(names) != set(vars(cls)["__slots__"]):
+        return cls
+    scope: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    body = []
+    for k, name in enumerate(names):
+        scope[f"_set{k}"] = vars(cls)[name].__set__  # the slot's member descriptor
+        body.append(f"    _set{k}(obj, {name})\n")
+    source = f"def make({', '.join(names)}):\n    obj = _new(_cls)\n{''.join(body)}    return obj\n"
+    exec(source, scope)  # fixed template over the dataclass's own field names
+    made: Callable[..., T] = scope["make"]
+    made.__qualname__ = made.__name__ = f"new_{cls.__name__}"
+    made.__doc__ = f"``{cls.__name__}(*args)``, faster (see ``slot_constructor``)."
+    return made
+
+
+_PRICES: dict[float, Decimal] = {}
+
+
+def usd_price(price: float) -> Decimal:
+    """``Decimal(str(price))``: the exact decimal of the price's shortest repr, memoised for
+    positive Python floats (``0.0`` and ``-0.0`` are equal keys with different decimals, ints
+    and ``1.0`` too, so those are never memoised)."""
+    found = _PRICES.get(price) if type(price) is float else None
+    if found is None:
+        found = Decimal(str(price))
+        if type(price) is float and price > 0.0:
+            if len(_PRICES) >= MEMO_MAX:
+                _PRICES.clear()
+            _PRICES[price] = found
+    return found
+
+
+_ONES: dict[int, Decimal] = {}
+
+
+def one_decimal(token: Token) -> Decimal:
+    """``Decimal(token.one)``: base units in one whole token (exact)."""
+    found = _ONES.get(token.decimals)
+    if found is None:
+        found = _ONES[token.decimals] = Decimal(token.one)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class MevDraw:
+    """What the "mev" stream drew for one intent: whether a bot saw it and the penalty (percent)
+    it would take if reserves are unknown. Both are drawn for every intent."""
+
+    seen: bool
+    penalty_pct: float
+
+
+@dataclass(frozen=True, slots=True)
+class PathResult:
+    """One execution of an intent's legs (before the slippage bound is checked)."""
+
+    amount_in: int
+    amount_out: int
+    clean_out: int  # the final output had no MEV bot acted
+    mid_out: Decimal  # the input at pre-trade mid prices along the legs, output units
+    lp_fee_usd: Decimal
+    sandwiched: bool
+    attacker_profit_usd: Decimal  # 0 unless an exact sandwich was run
+    pools_after: tuple[Pool, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def mev_units(self) -> int:
+        """The victim's loss to MEV, in units of the final output token."""
+        return max(0, self.clean_out - self.amount_out)
+
+
+new_path: Callable[
+    [int, int, int, Decimal, Decimal, bool, Decimal, tuple[Pool, ...], tuple[str, ...]], PathResult
+] = slot_constructor(PathResult)
+new_mev_draw: Callable[[bool, float], MevDraw] = slot_constructor(MevDraw)
+
+
+# (fill_id, intent_id, engine, status, route, sent_at, arrived_at, amount_in, amount_out, deltas,
+#  costs, pnl_usd, fill_fraction, sandwiched, failure_reason, notes)
+new_fill: Callable[
+    [
+        str,
+        str,
+        str,
+        FillStatus,
+        Route,
+        float,
+        float,
+        int,
+        int,
+        tuple[BalanceDelta, ...],
+        CostBreakdown,
+        Decimal,
+        Decimal,
+        bool,
+        str,
+        tuple[str, ...],
+    ],
+    Fill,
+] = slot_constructor(Fill)
+# (fee, slippage, mev, gas, priority_fee, tip)
+new_costs: Callable[[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal], CostBreakdown] = (
+    slot_constructor(CostBreakdown)
+)
+new_delta: Callable[[Token, int], BalanceDelta] = slot_constructor(BalanceDelta)
 
 
 def fill_id_for(intent_id: str) -> str:
@@ -32,26 +159,74 @@ def fill_id_for(intent_id: str) -> str:
 
 
 def usd(token: Token, units: int, market: MarketView) -> Decimal:
-    return to_usd(token, units, market).quantize(USD_QUANTUM)
+    return (Decimal(units).scaleb(-token.decimals) * usd_price(market.price_usd(token))).quantize(
+        USD_QUANTUM
+    )
 
 
 def net_deltas(changes: Iterable[tuple[Token, int]]) -> tuple[BalanceDelta, ...]:
     """One delta per token (first-seen order), zero deltas dropped."""
-    totals: dict[Token, int] = {}
+    tokens: list[Token] = []
+    totals: list[int] = []
     for token, amount in changes:
-        totals[token] = totals.get(token, 0) + amount
-    return tuple(BalanceDelta(t, a) for t, a in totals.items() if a != 0)
+        for k, seen in enumerate(tokens):
+            if seen is token or seen == token:
+                totals[k] += amount
+                break
+        else:
+            tokens.append(token)
+            totals.append(amount)
+    out = []
+    for token, total in zip(tokens, totals, strict=True):
+        if total != 0:
+            out.append(new_delta(token, total))
+    return tuple(out)
+
+
+_FEE_UNITS: dict[tuple[int, int, int, int], tuple[Decimal, Decimal, Decimal]] = {}
 
 
 def _network_costs(
     fees: NetworkFees, params: RealismParams, market: MarketView
 ) -> tuple[Decimal, Decimal, Decimal]:
+    """Base fee, priority fee and tip in USD at the native token's price."""
     native = params.native
+    key = (fees.base, fees.priority, fees.tip, native.decimals)
+    whole = _FEE_UNITS.get(key)
+    if whole is None:  # each fee in whole native tokens (exact: a shift of the exponent)
+        scale = -native.decimals
+        whole = (
+            Decimal(fees.base).scaleb(scale),
+            Decimal(fees.priority).scaleb(scale),
+            Decimal(fees.tip).scaleb(scale),
+        )
+        if len(_FEE_UNITS) < 1024:
+            _FEE_UNITS[key] = whole
+    price = usd_price(market.price_usd(native))
     return (
-        usd(native, fees.base, market),
-        usd(native, fees.priority, market),
-        usd(native, fees.tip, market),
+        (whole[0] * price).quantize(USD_QUANTUM),
+        (whole[1] * price).quantize(USD_QUANTUM),
+        (whole[2] * price).quantize(USD_QUANTUM),
     )
+
+
+def _net3(t1: Token, a1: int, t2: Token, a2: int, t3: Token, a3: int) -> tuple[BalanceDelta, ...]:
+    """``net_deltas`` of exactly three changes (a landed swap: in, out, network fee). Tokens
+    are compared by identity, then by symbol before the full (slower) equality."""
+    if t2 is t1 or (t2.symbol == t1.symbol and t2 == t1):
+        a1 += a2
+        if t3 is t1 or (t3.symbol == t1.symbol and t3 == t1):
+            return (new_delta(t1, a1 + a3),) if a1 + a3 != 0 else ()
+        return tuple([new_delta(t, a) for t, a in ((t1, a1), (t3, a3)) if a != 0])
+    if t3 is t1 or (t3.symbol == t1.symbol and t3 == t1):
+        a1 += a3
+    elif t3 is t2 or (t3.symbol == t2.symbol and t3 == t2):
+        a2 += a3
+    else:
+        return tuple([new_delta(t, a) for t, a in ((t1, a1), (t2, a2), (t3, a3)) if a != 0])
+    if a1 == 0:
+        return (new_delta(t2, a2),) if a2 != 0 else ()
+    return (new_delta(t1, a1), new_delta(t2, a2)) if a2 != 0 else (new_delta(t1, a1),)
 
 
 def failed_fill(
@@ -66,24 +241,24 @@ def failed_fill(
 ) -> Fill:
     """A transaction that was dropped or reverted: no swap, network fees only."""
     gas, priority, tip = _network_costs(fees, params, market)
-    costs = CostBreakdown(gas=gas, priority_fee=priority, tip=tip)
-    return Fill(
-        fill_id=fill_id_for(intent.intent_id),
-        intent_id=intent.intent_id,
-        engine=intent.engine,
-        status=FillStatus.FAILED,
-        route=intent.route,
-        sent_at=sent_at,
-        arrived_at=arrived_at,
-        amount_in=0,
-        amount_out=0,
-        deltas=net_deltas([(params.native, -fees.total)]),
-        costs=costs,
-        pnl_usd=-costs.network,
-        fill_fraction=Decimal(0),
-        sandwiched=False,
-        failure_reason=reason,
-        notes=(*notes, f"failed: {reason}", _fees_note(fees)),
+    costs = new_costs(_ZERO, _ZERO, _ZERO, gas, priority, tip)
+    return new_fill(
+        fill_id_for(intent.intent_id),
+        intent.intent_id,
+        intent.engine,
+        FillStatus.FAILED,
+        intent.route,
+        sent_at,
+        arrived_at,
+        0,
+        0,
+        net_deltas([(params.native, -fees.total)]),
+        costs,
+        -(gas + priority + tip),
+        _ZERO,
+        False,
+        reason,
+        (*notes, f"failed: {reason}", fees_note(fees)),
     )
 
 
@@ -100,51 +275,52 @@ def landed_fill(
     notes: Sequence[str],
 ) -> Fill:
     """A swap that landed (fully or partially)."""
-    token_in, token_out = intent.token_in, intent.token_out
-    value_in = usd(token_in, path.amount_in, market)
-    value_out = usd(token_out, path.amount_out, market)
+    legs = intent.legs
+    token_in, token_out = legs[0].token_in, legs[-1].token_out
+    price_in = usd_price(market.price_usd(token_in))
+    price_out = usd_price(market.price_usd(token_out))
+    out_scale = -token_out.decimals
+    amount_in, amount_out = path.amount_in, path.amount_out
+    value_in = (Decimal(amount_in).scaleb(-token_in.decimals) * price_in).quantize(USD_QUANTUM)
+    value_out = (Decimal(amount_out).scaleb(out_scale) * price_out).quantize(USD_QUANTUM)
     lp_fee = path.lp_fee_usd.quantize(USD_QUANTUM)
-    mev = usd(token_out, path.mev_units, market)
+    mev_units = max(0, path.clean_out - amount_out)  # PathResult.mev_units
+    mev = (Decimal(mev_units).scaleb(out_scale) * price_out).quantize(USD_QUANTUM)
     gas, priority, tip = _network_costs(fees, params, market)
-    ideal = (
-        path.mid_out.scaleb(-token_out.decimals) * Decimal(str(market.price_usd(token_out)))
-    ).quantize(USD_QUANTUM)
-    costs = CostBreakdown(
-        fee=lp_fee,
-        slippage=ideal - value_out - lp_fee - mev,
-        mev=mev,
-        gas=gas,
-        priority_fee=priority,
-        tip=tip,
-    )
-    deltas = net_deltas(
-        [
-            (token_in, -path.amount_in),
-            (token_out, path.amount_out),
-            (params.native, -fees.total),
-        ]
-    )
-    return Fill(
-        fill_id=fill_id_for(intent.intent_id),
-        intent_id=intent.intent_id,
-        engine=intent.engine,
-        status=status,
-        route=intent.route,
-        sent_at=sent_at,
-        arrived_at=arrived_at,
-        amount_in=path.amount_in,
-        amount_out=path.amount_out,
-        deltas=deltas,
-        costs=costs,
-        pnl_usd=value_out - value_in - costs.network,
-        fill_fraction=fraction,
-        sandwiched=path.sandwiched,
-        notes=(*notes, f"edge_usd={ideal - value_in}", _fees_note(fees)),
+    ideal = (path.mid_out.scaleb(out_scale) * price_out).quantize(USD_QUANTUM)
+    costs = new_costs(lp_fee, ideal - value_out - lp_fee - mev, mev, gas, priority, tip)
+    intent_id = intent.intent_id
+    return new_fill(
+        fill_id_for(intent_id),
+        intent_id,
+        intent.engine,
+        status,
+        intent.route,
+        sent_at,
+        arrived_at,
+        amount_in,
+        amount_out,
+        _net3(token_in, -amount_in, token_out, amount_out, params.native, -fees.total),
+        costs,
+        value_out - value_in - (gas + priority + tip),
+        fraction,
+        path.sandwiched,
+        "",
+        (*notes, f"edge_usd={ideal - value_in}", fees_note(fees)),
     )
 
 
-def _fees_note(fees: NetworkFees) -> str:
-    return (
-        f"network: base {fees.base} + priority {fees.priority} + tip {fees.tip} "
-        f"= {fees.total} lamports"
-    )
+_FEE_NOTES: dict[tuple[int, int, int], str] = {}
+
+
+def fees_note(fees: NetworkFees) -> str:
+    key = (fees.base, fees.priority, fees.tip)
+    note = _FEE_NOTES.get(key)
+    if note is None:
+        note = (
+            f"network: base {fees.base} + priority {fees.priority} + tip {fees.tip} "
+            f"= {fees.total} lamports"
+        )
+        if len(_FEE_NOTES) < 1024:
+            _FEE_NOTES[key] = note
+    return note

@@ -9,12 +9,18 @@ fill) and passes them in, so this module is a pure function of (market, intent, 
   ``liquidity_usd=<n>`` tag (the pool's liquidity in USD) and a positive ``notional_usd``.
 - A public transaction seen by a sandwich bot gets the optimal sandwich given its slippage bound
   when every leg's reserves are known, else the probabilistic MEV penalty.
+
+Speed (a backtest sends tens of thousands of intents through here): float -> ``Decimal``
+conversions of prices and settings and parsed liquidity tags are memoised (``usd_price``,
+:func:`liquidity_usd_tag`), pools are looked up once per leg (``find_pool`` when the market offers
+it, see :func:`known_pool`). Every memo returns exactly the value the plain computation gives, so
+results are the same bit for bit. The memos, fast constructors and the walk's value types
+(:class:`MevDraw`, :class:`PathResult`) live in :mod:`phantom.execution.fill_builder`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
 from phantom.amm.errors import InsufficientLiquidity
@@ -23,12 +29,20 @@ from phantom.amm.swap import fee_of, required_input, spot_price, swap
 from phantom.core.orders import OrderIntent, Route, SwapLeg
 from phantom.core.pool import Pool
 from phantom.core.token import Token
+from phantom.execution.fill_builder import MEMO_MAX, one_decimal, usd_price
+from phantom.execution.fill_builder import MevDraw as MevDraw
+from phantom.execution.fill_builder import PathResult as PathResult
+from phantom.execution.fill_builder import new_mev_draw as new_mev_draw
+from phantom.execution.fill_builder import new_path as _new_path
 from phantom.execution.params import RealismParams
 from phantom.market.state import MarketView
 
 LIQUIDITY_TAG = "liquidity_usd="
 PUBLIC_ROUTES = frozenset({Route.PUBLIC, Route.PUBLIC_TIGHT})
 PPM = 1_000_000
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+_HUNDRED = Decimal(100)
 
 
 class RefusedIntent(ValueError):
@@ -48,102 +62,84 @@ class PathReverted(Exception):
         self.reason = reason
 
 
-class OverlayMarket:
-    """A :class:`MarketView` whose pools are overridden by ``overlay`` (changes not yet applied by
-    the caller, e.g. by earlier fills of the same ``due`` call)."""
-
-    def __init__(self, base: MarketView, overlay: dict[str, Pool] | None = None) -> None:
-        self._base = base
-        self.overlay: dict[str, Pool] = {} if overlay is None else overlay
-
-    def pool(self, pool_id: str) -> Pool:
-        found = self.overlay.get(pool_id)
-        return found if found is not None else self._base.pool(pool_id)
-
-    def pools(self) -> Iterator[Pool]:
-        seen: set[str] = set()
-        for pool in self._base.pools():
-            seen.add(pool.pool_id)
-            yield self.overlay.get(pool.pool_id, pool)
-        for pool_id, pool in self.overlay.items():
-            if pool_id not in seen:
-                yield pool
-
-    def price_usd(self, token: Token) -> float:
-        return self._base.price_usd(token)
-
-    def is_volatile(self) -> bool:
-        return self._base.is_volatile()
+_TAGS: dict[tuple[str, ...], Decimal | str | None] = {}
 
 
-@dataclass(frozen=True, slots=True)
-class MevDraw:
-    """What the "mev" stream drew for one intent: whether a bot saw it and the penalty (percent)
-    it would take if reserves are unknown. Both are drawn for every intent."""
-
-    seen: bool
-    penalty_pct: float
-
-
-@dataclass(frozen=True, slots=True)
-class PathResult:
-    """One execution of an intent's legs (before the slippage bound is checked)."""
-
-    amount_in: int
-    amount_out: int
-    clean_out: int  # the final output had no MEV bot acted
-    mid_out: Decimal  # the input at pre-trade mid prices along the legs, output units
-    lp_fee_usd: Decimal
-    sandwiched: bool
-    attacker_profit_usd: Decimal  # 0 unless an exact sandwich was run
-    pools_after: tuple[Pool, ...]
-    notes: tuple[str, ...]
-
-    @property
-    def mev_units(self) -> int:
-        """The victim's loss to MEV, in units of the final output token."""
-        return max(0, self.clean_out - self.amount_out)
-
-
-def to_usd(token: Token, units: int, market: MarketView) -> Decimal:
-    """``units`` of ``token`` in USD at the market's reference price."""
-    return Decimal(units).scaleb(-token.decimals) * Decimal(str(market.price_usd(token)))
-
-
-def known_pool(market: MarketView, pool_id: str) -> Pool | None:
-    try:
-        return market.pool(pool_id)
-    except KeyError:
-        return None
-
-
-def liquidity_usd_tag(intent: OrderIntent) -> Decimal | None:
-    """The ``liquidity_usd=<n>`` tag's value, ``None`` if absent; refuses a malformed one."""
-    for tag in intent.tags:
+def _parse_liquidity(tags: tuple[str, ...]) -> Decimal | str | None:
+    """The first ``liquidity_usd=<n>`` tag's value, ``None`` if absent, or why it is refused."""
+    for tag in tags:
         if tag.startswith(LIQUIDITY_TAG):
             raw = tag[len(LIQUIDITY_TAG) :]
             try:
                 value = Decimal(raw)
             except InvalidOperation:
-                raise RefusedIntent(intent.intent_id, f"bad tag {tag!r}") from None
+                return f"bad tag {tag!r}"
             if not value.is_finite() or value <= 0:
-                raise RefusedIntent(intent.intent_id, f"tag {tag!r}: liquidity must be > 0")
+                return f"tag {tag!r}: liquidity must be > 0"
             return value
     return None
 
 
+def to_usd(token: Token, units: int, market: MarketView) -> Decimal:
+    """``units`` of ``token`` in USD at the market's reference price."""
+    return Decimal(units).scaleb(-token.decimals) * usd_price(market.price_usd(token))
+
+
+def known_pool(market: MarketView, pool_id: str) -> Pool | None:
+    """``market.pool(pool_id)``, ``None`` if the market does not know it. A market may offer
+    ``find_pool(pool_id) -> Pool | None`` that answers the same without raising (a backtest on
+    candles, which knows no pool, asks once per order: an exception costs more than the rest)."""
+    return _pool_finder(market)(pool_id)
+
+
+def _pool_finder(market: MarketView) -> Callable[[str], Pool | None]:
+    find: Callable[[str], Pool | None] | None = getattr(market, "find_pool", None)
+    if find is not None:
+        return find
+
+    def lookup(pool_id: str) -> Pool | None:
+        try:
+            return market.pool(pool_id)
+        except KeyError:
+            return None
+
+    return lookup
+
+
+def liquidity_usd_tag(intent: OrderIntent) -> Decimal | None:
+    """The ``liquidity_usd=<n>`` tag's value, ``None`` if absent; refuses a malformed one."""
+    tags = intent.tags
+    try:
+        found = _TAGS[tags]
+    except KeyError:
+        found = _parse_liquidity(tags)
+        if len(_TAGS) >= MEMO_MAX:
+            _TAGS.clear()
+        _TAGS[tags] = found
+    if isinstance(found, str):
+        raise RefusedIntent(intent.intent_id, found)
+    return found
+
+
 def validate_intent(intent: OrderIntent, market: MarketView, native: Token) -> None:
     """Raise :class:`RefusedIntent` unless the paper model can price ``intent`` on ``market``."""
-    tokens = [native, *(t for leg in intent.legs for t in (leg.token_in, leg.token_out))]
-    for token in tokens:
-        try:
-            market.price_usd(token)
-        except KeyError:
-            raise RefusedIntent(
-                intent.intent_id, f"token {token.symbol} is unknown to the market (no USD price)"
-            ) from None
-    for leg in intent.legs:
-        pool = known_pool(market, leg.pool_id)
+    price = market.price_usd
+    legs = intent.legs
+    token = native
+    try:
+        price(token)
+        for leg in legs:
+            token = leg.token_in
+            price(token)
+            token = leg.token_out
+            price(token)
+    except KeyError:
+        raise RefusedIntent(
+            intent.intent_id, f"token {token.symbol} is unknown to the market (no USD price)"
+        ) from None
+    find = _pool_finder(market)
+    for leg in legs:
+        pool = find(leg.pool_id)
         if pool is None:
             if liquidity_usd_tag(intent) is None:
                 raise RefusedIntent(
@@ -199,23 +195,42 @@ def optimal_sandwich(
         return None
 
 
+_SETTINGS: dict[int, tuple[RealismParams, Decimal, Decimal, Decimal]] = {}
+
+
+def _remember_settings(
+    params: RealismParams,
+) -> tuple[RealismParams, Decimal, Decimal, Decimal]:
+    """The dynamic model's settings as exact decimals, memoised per params object (the entry
+    holds the object, so its id cannot be reused while the entry exists)."""
+    found = (
+        params,
+        Decimal(str(params.slippage_base_pct)),
+        Decimal(str(params.slippage_impact_multiplier)),
+        Decimal(str(params.slippage_volatility_multiplier)),
+    )
+    if len(_SETTINGS) >= MEMO_MAX:
+        _SETTINGS.clear()
+    _SETTINGS[id(params)] = found
+    return found
+
+
 def dynamic_slippage(
     params: RealismParams, size_usd: Decimal, liquidity_usd: Decimal, volatile: bool
 ) -> Decimal:
     """The dynamic model's slippage as a fraction (0.004 is 0.4 %)."""
-    base = Decimal(str(params.slippage_base_pct)) / 100
-    impact = Decimal(str(params.slippage_impact_multiplier)) * size_usd / liquidity_usd
-    mult = Decimal(str(params.slippage_volatility_multiplier)) if volatile else Decimal(1)
+    found = _SETTINGS.get(id(params))
+    if found is None or found[0] is not params:
+        found = _remember_settings(params)
+    _, base_pct, impact_mult, vol_mult = found
+    base = base_pct / _HUNDRED
+    impact = impact_mult * size_usd / liquidity_usd
+    mult = vol_mult if volatile else _ONE
     return (base + impact) * mult
 
 
-@dataclass(slots=True)
-class _Walk:
-    amount_out: int = 0
-    fee_usd: Decimal = Decimal(0)
-    pools: dict[str, Pool] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    mid_out: Decimal = Decimal(0)  # the input carried at pre-trade mid prices, output units
+# (final output, LP fees in USD, pools after by id, notes, the input at mid prices)
+_Walk = tuple[int, Decimal, dict[str, Pool], list[str], Decimal]
 
 
 def _walk(
@@ -223,26 +238,54 @@ def _walk(
     intent: OrderIntent,
     params: RealismParams,
     amount_in: int,
+    pools: list[Pool | None],
     first: tuple[int, Pool, int] | None = None,
 ) -> _Walk:
-    """Execute the legs in order; ``first`` = (output, pool after, fee units) replaces leg 0."""
-    walk = _Walk()
-    amount = amount_in
+    """Execute the legs in order; ``pools[i]`` is leg i's pool as the market knows it (``None``:
+    unknown, the dynamic model); ``first`` = (output, pool after, fee units) replaces leg 0."""
+    legs = intent.legs
+    if first is None and len(legs) == 1 and pools[0] is None:
+        # one leg through an unknown pool (a candle backtest's every order): no loop needed
+        leg = legs[0]
+        price_in = usd_price(market.price_usd(leg.token_in))
+        price_out = usd_price(market.price_usd(leg.token_out))
+        units_in = Decimal(amount_in)
+        mid = _mid_step(leg, units_in, price_in / price_out)
+        notes: list[str] = []
+        out = _dynamic_leg(
+            market, intent, params, leg, amount_in, notes, price_in, price_out, units_in
+        )
+        return out, _ZERO, {}, notes, mid
+    # the input carried at the pools' mid prices as they are before the trade (no fee, no impact),
+    # at reference prices where a pool is unknown
     mid = Decimal(amount_in)
-    for leg in intent.legs:
-        mid = _mid_convert(market, leg, mid)
-    walk.mid_out = mid
-    for index, leg in enumerate(intent.legs):
+    refs: list[tuple[Decimal, Decimal] | None] = []
+    for leg, pool in zip(legs, pools, strict=True):
+        if pool is not None:
+            rate = Decimal(repr(spot_price(pool, leg.token_in)))
+            refs.append(None)
+        else:
+            price_in = usd_price(market.price_usd(leg.token_in))
+            price_out = usd_price(market.price_usd(leg.token_out))
+            rate = price_in / price_out
+            refs.append((price_in, price_out))
+        mid = _mid_step(leg, mid, rate)
+    amount = amount_in
+    fee_usd = _ZERO
+    after: dict[str, Pool] = {}
+    notes = []
+    for index, leg in enumerate(legs):
         if index == 0 and first is not None:
             amount, pool_after, fee_units = first
-            walk.pools[leg.pool_id] = pool_after
-            walk.fee_usd += to_usd(leg.token_in, fee_units, market)
+            after[leg.pool_id] = pool_after
+            fee_usd += to_usd(leg.token_in, fee_units, market)
             continue
-        pool = walk.pools.get(leg.pool_id)
+        pool = after.get(leg.pool_id)
         if pool is None:
-            pool = known_pool(market, leg.pool_id)
+            pool = pools[index]
         if pool is None:
-            amount = _dynamic_leg(market, intent, params, leg, amount, walk.notes)
+            price_in, price_out = refs[index]  # type: ignore[misc]
+            amount = _dynamic_leg(market, intent, params, leg, amount, notes, price_in, price_out)
             continue
         try:
             result = swap(pool, leg.token_in, amount)
@@ -253,24 +296,16 @@ def _walk(
                 f"insufficient liquidity in {leg.pool_id}: absorbed only "
                 f"{result.amount_in} of {amount}"
             )
-        walk.pools[leg.pool_id] = result.pool_after
-        walk.fee_usd += to_usd(leg.token_in, result.fee_paid, market)
+        after[leg.pool_id] = result.pool_after
+        fee_usd += to_usd(leg.token_in, result.fee_paid, market)
         amount = result.amount_out
-    walk.amount_out = amount
-    return walk
+    return amount, fee_usd, after, notes, mid
 
 
-def _mid_convert(market: MarketView, leg: SwapLeg, units: Decimal) -> Decimal:
-    """``units`` of the leg's input converted at the pool's mid price (no fee, no impact) as it
-    is before the trade; at reference prices when the pool is unknown."""
-    pool = known_pool(market, leg.pool_id)
-    if pool is not None:
-        rate = Decimal(repr(spot_price(pool, leg.token_in)))
-    else:
-        rate = Decimal(str(market.price_usd(leg.token_in))) / Decimal(
-            str(market.price_usd(leg.token_out))
-        )
-    return units.scaleb(-leg.token_in.decimals) * rate * leg.token_out.one
+def _mid_step(leg: SwapLeg, units: Decimal, rate: Decimal) -> Decimal:
+    """``units`` of the leg's input converted at ``rate`` (whole output per whole input: the
+    pool's mid price before the trade, or the ratio of the reference prices), in output units."""
+    return units.scaleb(-leg.token_in.decimals) * rate * one_decimal(leg.token_out)
 
 
 def _dynamic_leg(
@@ -280,17 +315,23 @@ def _dynamic_leg(
     leg: SwapLeg,
     amount: int,
     notes: list[str],
+    price_in: Decimal,
+    price_out: Decimal,
+    units: Decimal | None = None,
 ) -> int:
+    """The dynamic model: the leg keeps ``1 - slippage`` of its input's value (USD prices of the
+    leg's tokens given, as decimals; ``units``: ``Decimal(amount)`` if the caller has it)."""
     liquidity = liquidity_usd_tag(intent)
     if liquidity is None:
         raise RefusedIntent(intent.intent_id, f"pool {leg.pool_id} unknown and no liquidity tag")
     slip = dynamic_slippage(params, intent.notional_usd, liquidity, market.is_volatile())
-    keep = max(Decimal(0), 1 - slip)
-    value_out = to_usd(leg.token_in, amount, market) * keep
-    price_out = Decimal(str(market.price_usd(leg.token_out)))
-    units = (value_out / price_out).scaleb(leg.token_out.decimals)
-    notes.append(f"impact: dynamic model on {leg.pool_id}, slippage {slip * 100:.4f} %")
-    return int(units.to_integral_value(rounding=ROUND_FLOOR))
+    keep = max(_ZERO, _ONE - slip)
+    if units is None:
+        units = Decimal(amount)
+    value_out = units.scaleb(-leg.token_in.decimals) * price_in * keep
+    out = (value_out / price_out).scaleb(leg.token_out.decimals)
+    notes.append(f"impact: dynamic model on {leg.pool_id}, slippage {slip * _HUNDRED:.4f} %")
+    return int(out.to_integral_value(ROUND_FLOOR))
 
 
 def execute_path(
@@ -303,19 +344,23 @@ def execute_path(
 ) -> PathResult:
     """Run ``amount_in`` through the intent's legs at ``market``'s state, with MEV if the route is
     public and a bot saw it. Raises :class:`PathReverted` when a pool cannot serve the swap."""
-    clean = _walk(market, intent, params, amount_in)
-    notes = list(clean.notes)
-    if all_pools_known(intent, market):
-        notes.insert(0, f"impact: exact curve maths over {len(intent.legs)} leg(s)")
-    actual, sandwiched, attacker_usd = clean, False, Decimal(0)
+    legs = intent.legs
+    find = _pool_finder(market)
+    pools = [find(legs[0].pool_id)] if len(legs) == 1 else [find(leg.pool_id) for leg in legs]
+    clean_out, fee_usd, after, notes, mid_out = _walk(market, intent, params, amount_in, pools)
+    known = None not in pools
+    if known:
+        notes.insert(0, f"impact: exact curve maths over {len(legs)} leg(s)")
+    amount_out = clean_out
+    sandwiched, attacker_usd = False, _ZERO
     if intent.route not in PUBLIC_ROUTES:
         notes.append("mev: private route, not exposed to sandwich bots")
     elif not mev.seen:
         notes.append("mev: not seen by a sandwich bot")
-    elif all_pools_known(intent, market):
+    elif known:
         sandwich = optimal_sandwich(market, intent, amount_in, min_out)
         leg = intent.legs[0]
-        profit = to_usd(leg.token_in, sandwich.attacker_profit, market) if sandwich else Decimal(0)
+        profit = to_usd(leg.token_in, sandwich.attacker_profit, market) if sandwich else _ZERO
         if sandwich is not None and profit > params.mev_attacker_min_profit_usd:
             pool0 = market.pool(leg.pool_id)
             front = (
@@ -324,8 +369,9 @@ def execute_path(
                 else pool0
             )
             fee0 = fee_of(front, leg.token_in, amount_in)
-            actual = _walk(
-                market, intent, params, amount_in, (sandwich.victim_out, sandwich.pool_after, fee0)
+            first = (sandwich.victim_out, sandwich.pool_after, fee0)
+            amount_out, fee_usd, after, _, _ = _walk(
+                market, intent, params, amount_in, pools, first
             )
             sandwiched, attacker_usd = True, profit
             notes.append(
@@ -336,22 +382,22 @@ def execute_path(
             notes.append(f"mev: seen, sandwich not worth it (attacker profit ${profit:.6f})")
     else:
         ppm = int(mev.penalty_pct * 10_000)
-        slack = max(0, clean.amount_out - min_out)
-        loss = min(clean.amount_out * ppm // PPM, slack)
-        actual = _Walk(clean.amount_out - loss, clean.fee_usd, clean.pools, clean.notes)
+        slack = max(0, clean_out - min_out)
+        loss = min(clean_out * ppm // PPM, slack)
+        amount_out = clean_out - loss
         sandwiched = loss > 0
         notes.append(
             f"mev: seen, reserves unknown, probabilistic penalty {mev.penalty_pct:.4f} % "
             f"(loss {loss} units, capped at the slippage bound's slack {slack})"
         )
-    return PathResult(
-        amount_in=amount_in,
-        amount_out=actual.amount_out,
-        clean_out=clean.amount_out,
-        mid_out=clean.mid_out,
-        lp_fee_usd=actual.fee_usd,
-        sandwiched=sandwiched,
-        attacker_profit_usd=attacker_usd,
-        pools_after=tuple(actual.pools.values()),
-        notes=tuple(notes),
+    return _new_path(
+        amount_in,
+        amount_out,
+        clean_out,
+        mid_out,
+        fee_usd,
+        sandwiched,
+        attacker_usd,
+        tuple(after.values()) if after else (),
+        tuple(notes),
     )
