@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import amm_pathfinder, backtesters, evm_latency, solana_latency
+from bench import amm_pathfinder, backtest_speed, backtesters, evm_latency, solana_latency
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
@@ -55,6 +55,11 @@ def main() -> None:
             PATH_TARGETS,
         ),
         ("EVM devnet latency (anvil, real Uniswap V2 + PhantomArb)", evm_latency.run, EVM_TARGETS),
+        (
+            "Backtester on 1M bars, SMA 10/50 (in-process, median of 3; target ≥ 1M bars/s)",
+            backtest_speed.run,
+            {},
+        ),
         (
             "Solana local world latency (LiteSVM, Jito bundles; no numeric target)",
             solana_latency.run,
