@@ -85,7 +85,7 @@ def main() -> None:
             label, target = targets.get(key, (key, None))
             if key.endswith("_us"):
                 shown = f"{value:,.1f} µs"
-            elif key.endswith(("_s", "_ms")):
+            elif key.endswith(("_s", "_ms")) and not key.endswith("_per_s"):
                 shown = f"{value:,.3f} {key.rsplit('_', 1)[1]}"
             else:
                 shown = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.3f}"
