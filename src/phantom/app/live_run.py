@@ -15,21 +15,19 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-import signal
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
-from typing import IO, Any
+from typing import IO
 
 from phantom.app.live_loop import LiveRun
 from phantom.app.logging_setup import configure, get_logger
 from phantom.app.runner import dump_json
 from phantom.app.session import Session, load_session
 from phantom.app.settings import Mode, Settings
+from phantom.app.stopping import install_signal_handlers, watch_stop_file
 from phantom.devnet.deployment import Deployment, load_deployment
 from phantom.devnet.relay import DevnetRelay
 from phantom.devnet.rpc import DevnetRpc
@@ -153,13 +151,10 @@ def run_live_devnet(
              rpc=redact_url(rpc_url), log=str(log_path))  # fmt: skip
     print(f"live on the devnet as {address} ({key.source}); session {session.session_id}")
     kill = KillSwitch()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, _engage(kill))
+    install_signal_handlers(kill)
     stop_file, pid_file = state_dir / "STOP", state_dir / "phantom.pid"
-    stop_file.unlink(missing_ok=True)
+    watcher_done = watch_stop_file(stop_file, kill)
     pid_file.write_text(f"{os.getpid()}\n", encoding="utf-8")
-    watcher_done = threading.Event()
-    threading.Thread(target=_watch_stop, args=(stop_file, kill, watcher_done), daemon=True).start()
     noise = _start_noise(dep_file, noise_interval_s) if noise_traders else None
     relay = DevnetRelay(rpc_url).start()
     try:
@@ -184,20 +179,6 @@ def run_live_devnet(
     )
     log.info("live_end", **{k: v for k, v in summary.items() if not isinstance(v, dict | list)})
     return 0
-
-
-def _engage(kill: KillSwitch) -> Any:
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        kill.engage(signal.Signals(signum).name)
-
-    return handler
-
-
-def _watch_stop(stop_file: Path, kill: KillSwitch, done: threading.Event) -> None:
-    while not done.wait(0.25):
-        if stop_file.exists():
-            kill.engage("phantom stop")
-            return
 
 
 def main(argv: list[str] | None = None) -> int:

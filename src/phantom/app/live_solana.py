@@ -21,14 +21,12 @@ import contextlib
 import fcntl
 import logging
 import os
-import signal
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import IO
 
 from phantom.app.live_run import LiveRefused, live_session
@@ -48,6 +46,7 @@ from phantom.app.live_solana_world import (
 from phantom.app.logging_setup import configure, get_logger
 from phantom.app.runner import dump_json
 from phantom.app.settings import Mode, Settings
+from phantom.app.stopping import install_signal_handlers, watch_stop_file
 from phantom.localsolana.faults import Faults
 from phantom.localsolana.world import LocalSolanaWorld
 from phantom.risk.breaker import KillSwitch
@@ -193,12 +192,9 @@ def run_live_solana_local(
                      address=address, world=kind, log=str(log_path))  # fmt: skip
             print(f"live on solana-local ({kind} world) as {address} ({wkey.source}); "
                   f"session {session.session_id}")  # fmt: skip
-            _install_signals(kill)
-            stop_file.unlink(missing_ok=True)
+            install_signal_handlers(kill)
+            watcher_done = watch_stop_file(stop_file, kill)
             pid_file.write_text(f"{os.getpid()}\n", encoding="utf-8")
-            threading.Thread(
-                target=_watch_stop, args=(stop_file, kill, watcher_done), daemon=True
-            ).start()
             run = SolanaLiveRun(settings, options, session, world.venue(), wkey.signer, kill)
             summary = run.run(duration_s)
     finally:
@@ -216,22 +212,6 @@ def run_live_solana_local(
     )
     log.info("live_end", **{k: v for k, v in summary.items() if not isinstance(v, dict | list)})
     return 0
-
-
-def _install_signals(kill: KillSwitch) -> None:
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        kill.engage(signal.Signals(signum).name)
-
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, handler)
-
-
-def _watch_stop(stop_file: Path, kill: KillSwitch, done: threading.Event) -> None:
-    while not done.wait(0.25):
-        if stop_file.exists():
-            kill.engage("phantom stop")
-            return
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import sys
-import threading
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import orjson
@@ -18,6 +15,7 @@ from phantom.app.paper_run import PaperRun, RunOptions
 from phantom.app.session import load_session, new_session
 from phantom.app.settings import Settings
 from phantom.app.status_view import StatusView
+from phantom.app.stopping import install_signal_handlers, watch_stop_file
 from phantom.risk.breaker import KillSwitch
 
 
@@ -33,27 +31,12 @@ def run_paper(
     state_dir = settings.state_dir
     state_dir.mkdir(parents=True, exist_ok=True)
     stop_file = state_dir / "STOP"
-    with contextlib.suppress(FileNotFoundError):
-        stop_file.unlink()
     session = load_session(state_dir) if resume and (state_dir / "current").exists() else None
     if session is None:
         session = new_session(state_dir, settings.seed)
     kill = KillSwitch()
-
-    def _on_signal(signum: int, _frame: FrameType | None) -> None:
-        kill.engage(signal.Signals(signum).name)
-
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
-    watcher_done = threading.Event()
-
-    def _watch_stop_file() -> None:
-        while not watcher_done.wait(0.5):
-            if stop_file.exists():
-                kill.engage("phantom stop")
-                return
-
-    threading.Thread(target=_watch_stop_file, daemon=True).start()
+    install_signal_handlers(kill)
+    watcher_done = watch_stop_file(stop_file, kill)
     pid_file = state_dir / "phantom.pid"
     pid_file.write_text(f"{os.getpid()}\n", encoding="utf-8")
     log.info("run_start", session=session.session_id, seed=settings.seed, log=str(log_path))
