@@ -9,7 +9,7 @@ ARGS ?=
 
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: all install run test lint typecheck pytest bench contracts clean
+.PHONY: all install run test lint typecheck pytest bench compiled contracts clean
 
 all: test
 
@@ -50,6 +50,11 @@ test: lint typecheck pytest
 bench: install
 	bash bench/backtesters/setup_envs.sh
 	$(VENV)/bin/python -m bench.run_all
+
+# the backtest hot path compiled by mypyc into build/compiled (needs a C compiler); use it with
+# PYTHONPATH=build/compiled .venv/bin/phantom backtest ...  (make bench builds it too)
+compiled: install
+	$(VENV)/bin/python -m bench.compiled
 
 clean:
 	rm -rf $(VENV) $(TOOLS) node_modules build .mypy_cache .ruff_cache .pytest_cache

@@ -14,6 +14,7 @@ be the same in every repeat and, for every tool but phantom's realistic mode, ac
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -35,6 +36,7 @@ class Tool:
     script: str
     venv: str | None  # bench/.venvs/<venv>; None: this interpreter (the project's)
     args: tuple[str, ...] = ()
+    compiled: bool = False  # phantom's mypyc-compiled build (bench/compiled.py) on PYTHONPATH
 
     def python(self) -> Path:
         return Path(sys.executable) if self.venv is None else VENVS / self.venv / "bin" / "python"
@@ -43,6 +45,8 @@ class Tool:
 TOOLS: tuple[Tool, ...] = (
     Tool("phantom_realistic", "phantom_runner.py", None, ("--mode", "realistic")),
     Tool("phantom_naive", "phantom_runner.py", None, ("--mode", "naive")),
+    Tool("phantom_realistic_compiled", "phantom_runner.py", None, ("--mode", "realistic"), True),
+    Tool("phantom_naive_compiled", "phantom_runner.py", None, ("--mode", "naive"), True),
     Tool("bare_python", "run_bare.py", None),
     Tool("vectorbt", "run_vectorbt.py", "vectorbt"),
     Tool("backtesting_py", "run_backtesting.py", "backtesting"),
@@ -53,11 +57,28 @@ TOOLS: tuple[Tool, ...] = (
 _last: list[dict[str, Any]] = []
 
 
+def _compiled_env() -> dict[str, str] | str:
+    """The environment of a compiled-build run, or why there is none."""
+    from bench.compiled import BuildUnavailable, build
+
+    try:
+        tree = build()
+    except BuildUnavailable as exc:
+        return f"compiled build unavailable: {exc}"
+    return {**os.environ, "PYTHONPATH": str(tree)}
+
+
 def run_tool(tool: Tool, data: Path, bars: int, repeats: int) -> dict[str, Any]:
     """``repeats`` fresh-process runs of one tool, summarised."""
     python = tool.python()
     if not python.exists():
         return {"key": tool.key, "tool": tool.key, "error": "not installed (setup_envs.sh)"}
+    env: dict[str, str] | None = None
+    if tool.compiled:
+        found = _compiled_env()
+        if isinstance(found, str):
+            return {"key": tool.key, "tool": tool.key, "error": found}
+        env = found
     runs: list[dict[str, Any]] = []
     for _ in range(repeats):
         cmd = [str(python), str(HERE / tool.script), "--data", str(data), "--bars", str(bars)]
@@ -68,6 +89,7 @@ def run_tool(tool: Tool, data: Path, bars: int, repeats: int) -> dict[str, Any]:
             timeout=TIMEOUT_S,
             cwd=HERE.parent.parent,
             check=False,
+            env=env,
         )
         lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
         if proc.returncode != 0 or not lines:
@@ -99,15 +121,32 @@ def results(
         for tool in chosen:
             print(f"  race: {tool.key} x{repeats} ...", file=sys.stderr, flush=True)
             out.append(run_tool(tool, data, bars, repeats))
-    reference = {r["trades"] for r in out if "error" not in r and r["key"] != "phantom_realistic"}
+    reference = {
+        r["trades"]
+        for r in out
+        if "error" not in r and not r["key"].startswith("phantom_realistic")
+    }
     shas = {r["data_sha"] for r in out if "error" not in r}
     for r in out:
         if "error" in r:
             continue
         r["agrees"] = r["trades"] in reference and len(reference) == 1
         r["same_data"] = len(shas) == 1
+    _check_compiled(out)
     _last[:] = out
     return out
+
+
+def _check_compiled(rows: list[dict[str, Any]]) -> None:
+    """The compiled build must give what the interpreted source gives, trade for trade."""
+    by_key = {r["key"]: r for r in rows if "error" not in r}
+    for mode in ("realistic", "naive"):
+        plain, fast = by_key.get(f"phantom_{mode}"), by_key.get(f"phantom_{mode}_compiled")
+        if plain is None or fast is None:
+            continue
+        same = (plain["trades"], plain["final_equity"]) == (fast["trades"], fast["final_equity"])
+        if not same:
+            raise RuntimeError(f"phantom {mode}: the compiled build differs from the source")
 
 
 def run() -> dict[str, float]:
@@ -137,7 +176,7 @@ def table(rows: list[dict[str, Any]] | None = None) -> str:
             continue
         extra = f" (warm; JIT {r['warmup_s']:.1f} s)" if "warmup_s" in r else ""
         agrees = "yes" if r.get("agrees") else "no"
-        if r["key"] == "phantom_realistic":
+        if r["key"].startswith("phantom_realistic"):
             agrees = f"{agrees}: modelled failures (crossovers {r.get('crossovers')})"
         lines.append(
             f"| {r['tool']}{extra} | {r['version']} | {r['wall_s']:.3f} | "

@@ -41,6 +41,13 @@ def candles_of(bars: np.ndarray) -> Candles:
     )
 
 
+def compiled() -> bool:
+    """Whether this process runs phantom's mypyc-compiled build (``bench/compiled.py``)."""
+    import phantom.execution.paper as paper
+
+    return not str(paper.__file__).endswith(".py")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="SMA race runner: phantom")
     parser.add_argument("--data", default=None)
@@ -65,7 +72,7 @@ def main() -> None:
     wall = time.perf_counter() - started
     metrics = run.metrics
     out = {
-        "tool": f"phantom ({mode.value})",
+        "tool": f"phantom ({mode.value}{', mypyc-compiled' if compiled() else ''})",
         "version": "0.1.0",
         "bars": len(bars),
         "wall_s": round(wall, 4),

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from phantom.backtest.book import Book
-from phantom.backtest.clients import NaiveExecutionClient, VenueFeeClient
+from phantom.backtest.clients import NaiveExecutionClient
 from phantom.backtest.data import load_candles
 from phantom.backtest.market import BarMarket, hourly_volatility_pct
 from phantom.backtest.spec import default_realism
@@ -102,7 +102,8 @@ def test_venue_fee_keeps_the_fill_identity(ftx_path: Path) -> None:
     sent_at = float(load_candles(ftx_path).ts[10])
     m = _market(ftx_path)
     for seed in range(6):
-        client = VenueFeeClient(PaperExecutionClient(realism, SeededRng(seed)), Decimal("0.1"))
+        with_fee = replace(realism, venue_fee_pct=Decimal("0.1"))
+        client = PaperExecutionClient(with_fee, SeededRng(seed))
         bare = PaperExecutionClient(realism, SeededRng(seed))
         intent = _intent(f"t-{seed}")
         arrival = client.submit(intent, sent_at)
@@ -119,6 +120,8 @@ def test_venue_fee_keeps_the_fill_identity(ftx_path: Path) -> None:
         edge = Decimal(next(n for n in fill.notes if n.startswith("edge_usd="))[9:])
         assert fill.pnl_usd == edge - fill.costs.total
         assert fill.costs.fee > raw.fill.costs.fee
+        assert fill.pnl_usd < raw.fill.pnl_usd and fill.costs.slippage == raw.fill.costs.slippage
+        assert fill.notes[-1] == f"venue fee: 0.1 % of the output, {fee_units} units"
 
 
 def test_book_reserves_books_and_counts_a_round_trip() -> None:

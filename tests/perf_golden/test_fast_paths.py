@@ -14,8 +14,8 @@ import pytest
 from exec_support import SOL, USDC, client, market, usdc_to_sol
 
 from phantom.backtest.book import Book, Marker
-from phantom.backtest.clients import VenueFeeClient
 from phantom.backtest.runner import _first_at_or_after, first_at_or_after
+from phantom.core.construct import is_native, slot_constructor
 from phantom.core.costs import CostBreakdown
 from phantom.core.fills import BalanceDelta, Fill, FillStatus
 from phantom.core.orders import OrderIntent, Route
@@ -28,7 +28,6 @@ from phantom.execution.fill_builder import (
     new_costs,
     new_delta,
     new_fill,
-    slot_constructor,
     usd_price,
 )
 from phantom.execution.realism import MevDraw, PathResult
@@ -60,7 +59,8 @@ def _fill_args() -> tuple[object, ...]:
 )
 def test_slot_constructor_builds_what_the_class_builds(cls: type, args: tuple[object, ...]) -> None:
     made = slot_constructor(cls)
-    assert made is not cls
+    # a class compiled by mypyc (bench/compiled.py) has no slots to set: it is its own constructor
+    assert (made is cls) if is_native(cls) else (made is not cls)
     fast, plain = made(*args), cls(*args)
     assert type(fast) is cls and fast == plain and repr(fast) == repr(plain)
     assert hash(fast) == hash(plain)
@@ -138,17 +138,6 @@ def test_book_balances_get_is_mapping_get() -> None:
         plain = balances[token] if token in (usdt, SOL) else None
         assert balances.get(token) == plain
         assert balances.get(token, -1) == (plain if plain is not None else -1)
-
-
-def test_venue_fee_client_reports_its_inner_client_state() -> None:
-    state = market()
-    inner = client()
-    wrapped = VenueFeeClient(inner, Decimal("0.1"))
-    assert wrapped.next_due() is None and wrapped.in_flight() == 0
-    order = usdc_to_sol("x", 100, "pump", tags=("liquidity_usd=100000",), min_amount_out=0)
-    arrival = wrapped.submit(order, 0.0)
-    assert wrapped.next_due() == arrival == inner.next_due() and wrapped.in_flight() == 1
-    assert len(wrapped.due(arrival, state)) == 1 and wrapped.in_flight() == 0
 
 
 class _Exploding:

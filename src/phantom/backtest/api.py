@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from phantom.backtest.book import Book
-from phantom.backtest.clients import NaiveExecutionClient, VenueFeeClient
+from phantom.backtest.clients import NaiveExecutionClient
 from phantom.backtest.crash_events import events_between
 from phantom.backtest.data import (
     Candles,
@@ -102,8 +102,8 @@ def _gates(spec: BacktestSpec) -> RiskChain:
 def _client(spec: BacktestSpec, mode: Mode, realism: RealismParams) -> ExecutionClient:
     if mode is Mode.NAIVE:
         return NaiveExecutionClient()
-    paper = PaperExecutionClient(realism, SeededRng(spec.seed).stream("backtest"))
-    return VenueFeeClient(paper, spec.fee_pct)
+    with_fee = replace(realism, venue_fee_pct=spec.fee_pct)  # the venue's taker fee
+    return PaperExecutionClient(with_fee, SeededRng(spec.seed).stream("backtest"))
 
 
 def _fee_units(mode: Mode, realism: RealismParams) -> FeeUnits:

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal, localcontext
 from typing import TypeVar, overload
 
+from phantom.core.construct import fast_constructor
 from phantom.core.costs import COST_KINDS, CostBreakdown
 from phantom.core.fills import Fill, FillStatus
 from phantom.core.orders import OrderIntent
 from phantom.core.token import Token
-from phantom.execution.fill_builder import slot_constructor
 from phantom.portfolio.accounting import ACCOUNTING
 from phantom.portfolio.errors import InsufficientCapital
 
@@ -60,7 +60,15 @@ class Marker:
     buy: bool
 
 
-_new_marker: Callable[[float, float, bool], Marker] = slot_constructor(Marker)
+def _native_marker(ts: float, price: float, buy: bool) -> Marker:
+    o = Marker.__new__(Marker)
+    o.ts = ts  # type: ignore[misc]
+    o.price = price  # type: ignore[misc]
+    o.buy = buy  # type: ignore[misc]
+    return o
+
+
+_new_marker: Callable[[float, float, bool], Marker] = fast_constructor(Marker, _native_marker)
 
 
 class Book:

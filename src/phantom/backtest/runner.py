@@ -30,12 +30,12 @@ import numpy.typing as npt
 from phantom.backtest.book import Book
 from phantom.backtest.data import Candles
 from phantom.backtest.market import BarMarket
+from phantom.core.construct import fast_constructor
 from phantom.core.fills import Fill
 from phantom.core.orders import OrderIntent
 from phantom.core.token import Token
 from phantom.engines.base import BarEngine, EngineContext
 from phantom.execution.client import ExecutionClient
-from phantom.execution.fill_builder import slot_constructor
 from phantom.execution.realism import RefusedIntent
 from phantom.market.state import MarketView
 from phantom.portfolio.errors import InsufficientCapital
@@ -43,9 +43,31 @@ from phantom.risk.gate import GateContext, RiskChain
 
 FloatArray = npt.NDArray[np.float64]
 FeeUnits = Callable[[Fill, OrderIntent], int]
-_new_gate_context: Callable[[float, int, bool], GateContext] = slot_constructor(GateContext)
-_new_context: Callable[[float, MarketView, Mapping[Token, int]], EngineContext] = slot_constructor(
-    EngineContext
+
+
+def _native_gate_context(now: float, in_flight: int, volatile: bool) -> GateContext:
+    o = GateContext.__new__(GateContext)
+    o.now = now  # type: ignore[misc]
+    o.in_flight = in_flight  # type: ignore[misc]
+    o.volatile = volatile  # type: ignore[misc]
+    return o
+
+
+def _native_context(
+    now: float, market: MarketView, available: Mapping[Token, int]
+) -> EngineContext:
+    o = EngineContext.__new__(EngineContext)
+    o.now = now  # type: ignore[misc]
+    o.market = market  # type: ignore[misc]
+    o.available = available  # type: ignore[misc]
+    return o
+
+
+_new_gate_context: Callable[[float, int, bool], GateContext] = fast_constructor(
+    GateContext, _native_gate_context
+)
+_new_context: Callable[[float, MarketView, Mapping[Token, int]], EngineContext] = fast_constructor(
+    EngineContext, _native_context
 )
 
 

@@ -6,13 +6,14 @@ returns order intents. No I/O, no sleeping, no clock reads, no global state.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from phantom.core.construct import fast_constructor
 from phantom.core.events import MarketEvent
 from phantom.core.fills import Fill
 from phantom.core.orders import OrderIntent
@@ -86,6 +87,19 @@ class BarDecision:
     intents: tuple[OrderIntent, ...] = ()
 
 
+def _native_decision(index: int, intents: tuple[OrderIntent, ...]) -> BarDecision:
+    o = BarDecision.__new__(BarDecision)
+    o.index = index  # type: ignore[misc]
+    o.intents = intents  # type: ignore[misc]
+    return o
+
+
+# ``BarDecision(index, intents)``, faster (see ``phantom.core.construct``)
+new_decision: Callable[[int, tuple[OrderIntent, ...]], BarDecision] = fast_constructor(
+    BarDecision, _native_decision
+)
+
+
 class BarEngine(Engine, Protocol):
     """An engine that also takes candles in batches (see ``docs/backtesting.md``, speed design).
 
@@ -99,7 +113,10 @@ class BarEngine(Engine, Protocol):
     ``bars[start]``; an intent decided at bar ``i`` is stamped ``bars.close_time(i)``).
     """
 
-    data_roles: Mapping[str, str]  # role name -> what data it expects (e.g. "price": candles)
+    @property
+    def data_roles(self) -> Mapping[str, str]:
+        """Role name -> what data it expects (e.g. ``"price"``: candles)."""
+        ...
 
     def on_bars(self, bars: BarBatch, start: int, stop: int, ctx: EngineContext) -> BarDecision:
         """Scan ``bars[start:stop]``; return the first bar whose close produces intents."""

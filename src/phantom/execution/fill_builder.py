@@ -9,8 +9,9 @@ therefore shows up as a smaller edge, not as slippage. The identity is
 value minus the input's value: the mispricing captured.
 
 Speed: fills are built once per order in backtests of millions of bars, so the frozen value
-types are made by :func:`slot_constructor` (positional, slots set directly: what their generated
-``__init__`` does, without the keyword handling and the frozen ``__setattr__`` detour), and
+types are made by the positional constructors of :mod:`phantom.core.construct` (slots set
+directly: what their generated ``__init__`` does, without the keyword handling and the frozen
+``__setattr__`` detour; compiled, native constructors), and
 float prices become decimals through a memo (:func:`usd_price`). The model itself
 (:mod:`phantom.execution.realism`) builds on these helpers.
 """
@@ -18,10 +19,10 @@ float prices become decimals through a memo (:func:`usd_price`). The model itsel
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
 
+from phantom.core.construct import fast_constructor
 from phantom.core.costs import CostBreakdown
 from phantom.core.fees import NetworkFees
 from phantom.core.fills import BalanceDelta, Fill, FillStatus
@@ -34,39 +35,16 @@ from phantom.market.state import MarketView
 USD_QUANTUM = Decimal("1e-12")
 _ZERO = Decimal(0)
 MEMO_MAX = 4096  # entries per memo before it is cleared (bounded memory)
-T = TypeVar("T")
-
-
-def slot_constructor(cls: type[T]) -> Callable[..., T]:
-    """A positional constructor (every field, in declaration order) for a slotted dataclass
-    whose ``__init__`` only stores its arguments: no ``__post_init__``, no ``InitVar``, every
-    field an ``__init__`` parameter. It sets the slots directly and gives an object equal, field
-    for field, to ``cls(*args)``. Any other class gets ``cls`` itself back."""
-    if not is_dataclass(cls) or "__slots__" not in vars(cls) or hasattr(cls, "__post_init__"):
-        return cls
-    names = [f.name for f in fields(cls)]
-    if any(not f.init for f in fields(cls)) or set(names) != set(vars(cls)["__slots__"]):
-        return cls
-    scope: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    body = []
-    for k, name in enumerate(names):
-        scope[f"_set{k}"] = vars(cls)[name].__set__  # the slot's member descriptor
-        body.append(f"    _set{k}(obj, {name})\n")
-    source = f"def make({', '.join(names)}):\n    obj = _new(_cls)\n{''.join(body)}    return obj\n"
-    exec(source, scope)  # fixed template over the dataclass's own field names
-    made: Callable[..., T] = scope["make"]
-    made.__qualname__ = made.__name__ = f"new_{cls.__name__}"
-    made.__doc__ = f"``{cls.__name__}(*args)``, faster (see ``slot_constructor``)."
-    return made
 
 
 _PRICES: dict[float, Decimal] = {}
 
 
-def usd_price(price: float) -> Decimal:
+def usd_price(price: float | int) -> Decimal:
     """``Decimal(str(price))``: the exact decimal of the price's shortest repr, memoised for
     positive Python floats (``0.0`` and ``-0.0`` are equal keys with different decimals, ints
-    and ``1.0`` too, so those are never memoised)."""
+    and ``1.0`` too, so those are never memoised). Typed ``float | int`` so that a compiled
+    build (``bench/compiled.py``) keeps an int an int instead of converting it to a float."""
     found = _PRICES.get(price) if type(price) is float else None
     if found is None:
         found = Decimal(str(price))
@@ -117,12 +95,105 @@ class PathResult:
         return max(0, self.clean_out - self.amount_out)
 
 
+# Native constructors (see fast_constructor): compiled, they write the slots directly.
+def _native_path(
+    amount_in: int,
+    amount_out: int,
+    clean_out: int,
+    mid_out: Decimal,
+    lp_fee_usd: Decimal,
+    sandwiched: bool,
+    attacker_profit_usd: Decimal,
+    pools_after: tuple[Pool, ...],
+    notes: tuple[str, ...],
+) -> PathResult:
+    o = PathResult.__new__(PathResult)
+    o.amount_in = amount_in  # type: ignore[misc]
+    o.amount_out = amount_out  # type: ignore[misc]
+    o.clean_out = clean_out  # type: ignore[misc]
+    o.mid_out = mid_out  # type: ignore[misc]
+    o.lp_fee_usd = lp_fee_usd  # type: ignore[misc]
+    o.sandwiched = sandwiched  # type: ignore[misc]
+    o.attacker_profit_usd = attacker_profit_usd  # type: ignore[misc]
+    o.pools_after = pools_after  # type: ignore[misc]
+    o.notes = notes  # type: ignore[misc]
+    return o
+
+
+def _native_mev_draw(seen: bool, penalty_pct: float) -> MevDraw:
+    o = MevDraw.__new__(MevDraw)
+    o.seen = seen  # type: ignore[misc]
+    o.penalty_pct = penalty_pct  # type: ignore[misc]
+    return o
+
+
+def _native_fill(
+    fill_id: str,
+    intent_id: str,
+    engine: str,
+    status: FillStatus,
+    route: Route,
+    sent_at: float,
+    arrived_at: float,
+    amount_in: int,
+    amount_out: int,
+    deltas: tuple[BalanceDelta, ...],
+    costs: CostBreakdown,
+    pnl_usd: Decimal,
+    fill_fraction: Decimal,
+    sandwiched: bool,
+    failure_reason: str,
+    notes: tuple[str, ...],
+) -> Fill:
+    o = Fill.__new__(Fill)
+    o.fill_id = fill_id  # type: ignore[misc]
+    o.intent_id = intent_id  # type: ignore[misc]
+    o.engine = engine  # type: ignore[misc]
+    o.status = status  # type: ignore[misc]
+    o.route = route  # type: ignore[misc]
+    o.sent_at = sent_at  # type: ignore[misc]
+    o.arrived_at = arrived_at  # type: ignore[misc]
+    o.amount_in = amount_in  # type: ignore[misc]
+    o.amount_out = amount_out  # type: ignore[misc]
+    o.deltas = deltas  # type: ignore[misc]
+    o.costs = costs  # type: ignore[misc]
+    o.pnl_usd = pnl_usd  # type: ignore[misc]
+    o.fill_fraction = fill_fraction  # type: ignore[misc]
+    o.sandwiched = sandwiched  # type: ignore[misc]
+    o.failure_reason = failure_reason  # type: ignore[misc]
+    o.notes = notes  # type: ignore[misc]
+    return o
+
+
+def _native_costs(
+    fee: Decimal,
+    slippage: Decimal,
+    mev: Decimal,
+    gas: Decimal,
+    priority_fee: Decimal,
+    tip: Decimal,
+) -> CostBreakdown:
+    o = CostBreakdown.__new__(CostBreakdown)
+    o.fee = fee  # type: ignore[misc]
+    o.slippage = slippage  # type: ignore[misc]
+    o.mev = mev  # type: ignore[misc]
+    o.gas = gas  # type: ignore[misc]
+    o.priority_fee = priority_fee  # type: ignore[misc]
+    o.tip = tip  # type: ignore[misc]
+    return o
+
+
+def _native_delta(token: Token, amount: int) -> BalanceDelta:
+    o = BalanceDelta.__new__(BalanceDelta)
+    o.token = token  # type: ignore[misc]
+    o.amount = amount  # type: ignore[misc]
+    return o
+
+
 new_path: Callable[
     [int, int, int, Decimal, Decimal, bool, Decimal, tuple[Pool, ...], tuple[str, ...]], PathResult
-] = slot_constructor(PathResult)
-new_mev_draw: Callable[[bool, float], MevDraw] = slot_constructor(MevDraw)
-
-
+] = fast_constructor(PathResult, _native_path)
+new_mev_draw: Callable[[bool, float], MevDraw] = fast_constructor(MevDraw, _native_mev_draw)
 # (fill_id, intent_id, engine, status, route, sent_at, arrived_at, amount_in, amount_out, deltas,
 #  costs, pnl_usd, fill_fraction, sandwiched, failure_reason, notes)
 new_fill: Callable[
@@ -145,12 +216,12 @@ new_fill: Callable[
         tuple[str, ...],
     ],
     Fill,
-] = slot_constructor(Fill)
+] = fast_constructor(Fill, _native_fill)
 # (fee, slippage, mev, gas, priority_fee, tip)
 new_costs: Callable[[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal], CostBreakdown] = (
-    slot_constructor(CostBreakdown)
+    fast_constructor(CostBreakdown, _native_costs)
 )
-new_delta: Callable[[Token, int], BalanceDelta] = slot_constructor(BalanceDelta)
+new_delta: Callable[[Token, int], BalanceDelta] = fast_constructor(BalanceDelta, _native_delta)
 
 
 def fill_id_for(intent_id: str) -> str:
@@ -262,6 +333,21 @@ def failed_fill(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class VenueFee:
+    """A venue's taker fee (``RealismParams.venue_fee_pct``) in the form the fill builder uses:
+    parts per million of the output, and the note's prefix."""
+
+    ppm: int
+    note: str
+
+    @classmethod
+    def of(cls, params: RealismParams) -> VenueFee | None:
+        pct = params.venue_fee_pct
+        ppm = int(pct * 10_000)
+        return cls(ppm, f"venue fee: {pct} % of the output, ") if ppm else None
+
+
 def landed_fill(
     intent: OrderIntent,
     params: RealismParams,
@@ -273,8 +359,11 @@ def landed_fill(
     fraction: Decimal,
     fees: NetworkFees,
     notes: Sequence[str],
+    venue_fee: VenueFee | None = None,
 ) -> Fill:
-    """A swap that landed (fully or partially)."""
+    """A swap that landed (fully or partially). A venue fee, if any, is taken off what the swap
+    returned: ``amount_out``, the output's delta and ``pnl_usd`` lose it, cost kind ``fee``
+    gains it, so ``pnl_usd == edge_usd - costs.total`` still holds."""
     legs = intent.legs
     token_in, token_out = legs[0].token_in, legs[-1].token_out
     price_in = usd_price(market.price_usd(token_in))
@@ -288,7 +377,18 @@ def landed_fill(
     mev = (Decimal(mev_units).scaleb(out_scale) * price_out).quantize(USD_QUANTUM)
     gas, priority, tip = _network_costs(fees, params, market)
     ideal = (path.mid_out.scaleb(out_scale) * price_out).quantize(USD_QUANTUM)
-    costs = new_costs(lp_fee, ideal - value_out - lp_fee - mev, mev, gas, priority, tip)
+    slippage = ideal - value_out - lp_fee - mev
+    pnl = value_out - value_in - (gas + priority + tip)
+    all_notes = (*notes, f"edge_usd={ideal - value_in}", fees_note(fees))
+    if venue_fee is not None:
+        fee_units = -(-amount_out * venue_fee.ppm // 1_000_000)
+        fee_usd = (Decimal(fee_units).scaleb(out_scale) * price_out).quantize(USD_QUANTUM)
+        amount_out -= fee_units
+        costs = new_costs(lp_fee + fee_usd, slippage, mev, gas, priority, tip)
+        pnl -= fee_usd
+        all_notes = (*all_notes, f"{venue_fee.note}{fee_units} units")
+    else:
+        costs = new_costs(lp_fee, slippage, mev, gas, priority, tip)
     intent_id = intent.intent_id
     return new_fill(
         fill_id_for(intent_id),
@@ -302,11 +402,11 @@ def landed_fill(
         amount_out,
         _net3(token_in, -amount_in, token_out, amount_out, params.native, -fees.total),
         costs,
-        value_out - value_in - (gas + priority + tip),
+        pnl,
         fraction,
         path.sandwiched,
         "",
-        (*notes, f"edge_usd={ideal - value_in}", fees_note(fees)),
+        all_notes,
     )
 
 

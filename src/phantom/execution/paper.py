@@ -20,6 +20,7 @@ import math
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 
+from phantom.core.construct import fast_constructor
 from phantom.core.fees import NetworkFees, solana_fees
 from phantom.core.fills import Fill, FillStatus
 from phantom.core.orders import OrderIntent, Route
@@ -27,7 +28,7 @@ from phantom.core.pool import Pool
 from phantom.core.rng import SeededRng
 from phantom.core.token import Token
 from phantom.execution.client import ExecutionOutcome
-from phantom.execution.fill_builder import failed_fill, landed_fill, slot_constructor
+from phantom.execution.fill_builder import VenueFee, failed_fill, landed_fill
 from phantom.execution.params import RealismParams
 from phantom.execution.realism import (
     PPM,
@@ -48,8 +49,17 @@ _ONE = Decimal(1)
 _DROPPED = "dropped or reverted by the network"
 _FILLED, _PARTIAL = FillStatus.FILLED, FillStatus.PARTIAL
 _NO_POOLS: tuple[Pool, ...] = ()
-new_outcome: Callable[[Fill, tuple[Pool, ...]], ExecutionOutcome] = slot_constructor(
-    ExecutionOutcome
+
+
+def _native_outcome(fill: Fill, pool_changes: tuple[Pool, ...]) -> ExecutionOutcome:
+    o = ExecutionOutcome.__new__(ExecutionOutcome)
+    o.fill = fill  # type: ignore[misc]
+    o.pool_changes = pool_changes  # type: ignore[misc]
+    return o
+
+
+new_outcome: Callable[[Fill, tuple[Pool, ...]], ExecutionOutcome] = fast_constructor(
+    ExecutionOutcome, _native_outcome
 )
 
 
@@ -127,6 +137,7 @@ class PaperExecutionClient:
         self._min_ppm = math.ceil(p.min_fill_pct * 10_000)
         self._landed_fees: dict[tuple[int, bool], NetworkFees] = {}
         self._failed_fees: dict[tuple[int, bool], NetworkFees] = {}
+        self._venue_fee = VenueFee.of(p)
 
     @property
     def params(self) -> RealismParams:
@@ -253,7 +264,10 @@ class PaperExecutionClient:
         fees = self._landed_fees.get((intent.signatures, private))
         if fees is None:
             fees = self._network_fees(intent, private, True)
-        fill = landed_fill(intent, p, market, sent_at, arrival, status, path, fraction, fees, notes)
+        fill = landed_fill(
+            intent, p, market, sent_at, arrival, status, path, fraction, fees, notes,
+            self._venue_fee,
+        )  # fmt: skip
         return new_outcome(fill, path.pools_after)
 
     def _failed(

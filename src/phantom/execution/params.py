@@ -35,6 +35,9 @@ class RealismParams:
       fraction filled, percent of ``amount_in``.
     - ``fee_schedule``: Solana base fee, priority fee and Jito tip.
     - ``native``: the chain's native token (SOL), in which network fees are paid.
+    - ``venue_fee_pct``: a venue's taker fee, percent of what a landed order receives, charged in
+      the received token and rounded up to a whole base unit (a CEX-style fee; a backtest on
+      candles sets it, ``--fee-pct``). Cost kind ``fee``; 0 (the default) charges nothing.
     """
 
     execution_delay_min_ms: float
@@ -50,6 +53,7 @@ class RealismParams:
     min_fill_pct: float
     fee_schedule: SolanaFeeSchedule
     native: Token
+    venue_fee_pct: Decimal = Decimal(0)
 
     def __post_init__(self) -> None:
         for name in (
@@ -75,6 +79,9 @@ class RealismParams:
                 "execution_delay_max_ms must be >= execution_delay_min_ms "
                 f"(got {self.execution_delay_max_ms} < {self.execution_delay_min_ms})"
             )
+        fee = self.venue_fee_pct
+        if not isinstance(fee, Decimal) or not fee.is_finite() or not 0 <= fee < 100:
+            raise ValueError(f"venue_fee_pct must be a Decimal in [0, 100), got {fee!r}")
         profit = self.mev_attacker_min_profit_usd
         if not isinstance(profit, Decimal) or not profit.is_finite() or profit < 0:
             raise ValueError(f"mev_attacker_min_profit_usd must be a Decimal >= 0, got {profit!r}")

@@ -22,6 +22,7 @@ import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -29,8 +30,8 @@ import numpy.typing as npt
 from phantom.core.costs import CostBreakdown
 from phantom.core.events import MarketEvent, PriceTick
 from phantom.core.fills import Fill
-from phantom.core.orders import IntentKind, OrderIntent, SwapLeg
-from phantom.engines.base import BarBatch, BarDecision, EngineContext
+from phantom.core.orders import IntentKind, OrderIntent, SwapLeg, new_intent
+from phantom.engines.base import BarBatch, BarDecision, EngineContext, new_decision
 from phantom.engines.sma.params import SmaParams
 
 FloatArray = npt.NDArray[np.float64]
@@ -64,7 +65,7 @@ class SmaStats:
 class SmaEngine:
     """Implements :class:`phantom.engines.base.BarEngine`."""
 
-    data_roles: Mapping[str, str] = {
+    data_roles: ClassVar[Mapping[str, str]] = {
         "price": "candles of the traded pair (date, open, high, low, close, volume)",
     }
 
@@ -130,15 +131,15 @@ class SmaEngine:
         if bars is not self._bars:
             self._prepare(bars)
         if self._pending:
-            return BarDecision(stop)
+            return new_decision(stop, ())
         index = self._candidate(start, stop)
         while index < stop:
             intent = self._order_at(bars, index, ctx)
             if intent is not None:
-                return BarDecision(index, (intent,))
+                return new_decision(index, (intent,))
             self._wait_change = True
             index = self._candidate(index + 1, stop)
-        return BarDecision(stop)
+        return new_decision(stop, ())
 
     def _candidate(self, start: int, stop: int) -> int:
         """The first bar in ``[start, stop)`` where the engine should act, else ``stop``."""
@@ -214,22 +215,23 @@ class SmaEngine:
         intent_id = f"{self._prefix}-{self._seq:07d}"
         self._pending[intent_id] = entry
         side = "cross up: buy" if entry else "cross down: sell"
-        return OrderIntent(
-            intent_id=intent_id,
-            engine=self.name,
-            kind=IntentKind.SWAP,
-            created_at=created,
-            legs=self._buy_leg if entry else self._sell_leg,
-            amount_in=amount_in,
-            min_amount_out=expected - expected * p.slippage_bps // 10_000,
-            expected_amount_out=expected,
-            expected_profit_usd=_ZERO,
-            expected_costs=_NO_COSTS,
-            notional_usd=notional,
-            slippage_bps=p.slippage_bps,
-            route=p.route,
-            reason=f"sma {p.fast}/{p.slow} {side} at {price}",
-            tags=self._tag,
+        return new_intent(
+            intent_id,
+            self.name,
+            IntentKind.SWAP,
+            created,
+            self._buy_leg if entry else self._sell_leg,
+            amount_in,
+            expected - expected * p.slippage_bps // 10_000,  # min_amount_out
+            expected,
+            _ZERO,  # expected_profit_usd
+            _NO_COSTS,
+            notional,
+            p.slippage_bps,
+            p.route,
+            f"sma {p.fast}/{p.slow} {side} at {price}",
+            1,  # signatures
+            self._tag,
         )
 
     # --- the event API (a price tick is a batch of one bar) -----------------------------------
