@@ -56,7 +56,8 @@ def main() -> None:
         ),
         ("EVM devnet latency (anvil, real Uniswap V2 + PhantomArb)", evm_latency.run, EVM_TARGETS),
         (
-            "Backtester on 1M bars, SMA 10/50 (in-process, median of 3; target ≥ 1M bars/s)",
+            "Backtester on 1M bars, SMA 10/50 (median of 3; compiled_*: the mypyc build of "
+            "bench/compiled.py; target ≥ 1M bars/s realistic)",
             backtest_speed.run,
             {},
         ),

@@ -177,7 +177,10 @@ class PaperExecutionClient:
         ready: list[_Entry] = []
         while queue and queue[0][0] <= now:
             ready.append(heapq.heappop(queue))
-        view = OverlayMarket(market)
+        # later executions of this call see the earlier ones' pool changes; a lone one (the usual
+        # case) sees the market itself
+        overlay = OverlayMarket(market) if len(ready) > 1 else None
+        view: MarketView = market if overlay is None else overlay
         try:
             self._refuse_invalid(ready, view)
         except RefusedIntent:
@@ -195,8 +198,9 @@ class PaperExecutionClient:
                 for later in ready[k + 1 :]:  # not executed: they stay queued
                     heapq.heappush(queue, later)
                 raise
-            for pool in outcome.pool_changes:
-                view.overlay[pool.pool_id] = pool
+            if overlay is not None:
+                for pool in outcome.pool_changes:
+                    overlay.overlay[pool.pool_id] = pool
             outcomes.append(outcome)
         return outcomes
 
