@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from phantom.app.live_run import live_session
+from phantom.app.live_solana import build_run
 from phantom.app.live_solana_config import SolanaLiveOptions
-from phantom.app.live_solana_loop import SolanaLiveRun
 from phantom.app.live_solana_world import describe, world_file, write_world_file
 from phantom.app.settings import Settings, load_settings
 from phantom.localsolana.world import LocalSolanaWorld
@@ -66,7 +66,8 @@ def wait_for(check: Callable[[], bool], timeout: float, what: str, step: float =
 
 
 class Desk:
-    """A live loop on ``world`` driven step by step by the test."""
+    """A live loop on ``world`` driven step by step by the test (the engine ENGINES names:
+    ``engines=["lst"]`` among ``settings``)."""
 
     def __init__(
         self,
@@ -80,9 +81,7 @@ class Desk:
         self.settings = live_settings(tmp, **settings)
         info = describe(world, "testworld0001")
         session = live_session(self.settings.state_dir, "test-session", 0)
-        self.run = SolanaLiveRun(
-            self.settings, options, session, info.venue(), signer, KillSwitch()
-        )
+        self.run = build_run(self.settings, options, session, info, signer, KillSwitch())
         self.run.open()
 
     def settle(self, timeout: float = 20.0) -> None:

@@ -1,18 +1,21 @@
 """Live mode on the local Solana world: ``phantom run --mode live --chain solana-local``.
 
-The loop is :class:`phantom.app.live_solana_loop.SolanaLiveRun`; this module decides whether live
-mode may start at all, finds the world and the key, opens the persistent live session and
-handles signals.
+It runs the engine ENGINES names (live mode runs one): ``arb``
+(:class:`phantom.app.live_solana_loop.SolanaLiveRun`), ``scalp`` or ``lst``
+(``phantom.app.live_solana_bars``); this module decides whether live mode may start at all,
+finds the world and the key, opens the persistent live session and handles signals.
 
 Safety: refused (exit code 2, the reason on stderr, never a secret) unless ``ENABLE_TRADING`` is
-true, ``MODE`` is live, the chain is ``solana-local`` and a key is available. The world: the one
-named by ``<state_dir>/solana-local/world.json`` (``python -m phantom.app.live_solana_world``)
-when it answers, else an embedded world started here (with a noise trader moving its prices)
-and stopped at the end. The key: ``SOLANA_PRIVATE_KEY`` (setting, base58) when set; else the
-world file's devnet key file; else, for the embedded world only, a fresh in-memory key the world
-funds (it dies with the world). One live engine at a time (``state_dir/live.lock``, shared with
-the EVM live mode). Pending intents are reconciled by signature before anything new is sent.
-``phantom stop`` / SIGTERM: no new sends; in-flight bundles are resolved.
+true, ``MODE`` is live, the chain is ``solana-local``, the engine is one this loop runs (and the
+world has what it trades) and a key is available. The world: the one named by
+``<state_dir>/solana-local/world.json`` (``python -m phantom.app.live_solana_world``) when it
+answers, else an embedded world started here (with a noise trader moving its prices and a
+de-pegger pushing its LST pools off their rates) and stopped at the end. The key:
+``SOLANA_PRIVATE_KEY`` (setting, base58) when set; else the world file's devnet key file; else,
+for the embedded world only, a fresh in-memory key the world funds (it dies with the world). One
+live engine at a time (``state_dir/live.lock``, shared with the EVM live mode; a session per
+engine, wallet and world). Pending intents are reconciled by signature before anything new is
+sent. ``phantom stop`` / SIGTERM: no new sends; in-flight bundles are resolved.
 """
 
 from __future__ import annotations
@@ -30,8 +33,11 @@ from pathlib import Path
 from typing import IO
 
 from phantom.app.live_run import LiveRefused, live_session
+from phantom.app.live_solana_bars import LstLiveRun, ScalpLiveRun
+from phantom.app.live_solana_base import SolanaLiveBase
 from phantom.app.live_solana_config import SolanaLiveOptions, load_options
 from phantom.app.live_solana_loop import SolanaLiveRun
+from phantom.app.live_solana_rates import RateAccount
 from phantom.app.live_solana_world import (
     CHAIN_NAMES,
     NoiseTrader,
@@ -45,15 +51,18 @@ from phantom.app.live_solana_world import (
 )
 from phantom.app.logging_setup import configure, get_logger
 from phantom.app.runner import dump_json
+from phantom.app.session import Session
 from phantom.app.settings import Mode, Settings
 from phantom.app.stopping import install_signal_handlers, watch_stop_file
 from phantom.localsolana.faults import Faults
+from phantom.localsolana.staking import DepegTrader
 from phantom.localsolana.world import LocalSolanaWorld
 from phantom.risk.breaker import KillSwitch
 from phantom.venues.solana.errors import KeystoreError
 from phantom.venues.solana.keystore import SolanaSigner
 
 log = get_logger("phantom.live.solana")
+LIVE_ENGINES = ("arb", "scalp", "lst")  # the engines this loop runs live on solana-local
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +78,61 @@ def check_live_allowed(settings: Settings) -> None:
         raise LiveRefused("MODE is not live (pass --mode live)")
     if settings.chain.strip().lower() not in CHAIN_NAMES:
         raise LiveRefused(f"this entry point runs on solana-local only, not {settings.chain!r}")
+    engine = settings.engines[0]
+    if engine not in LIVE_ENGINES:
+        raise LiveRefused(
+            f"ENGINES={engine}: live mode on solana-local runs {', '.join(LIVE_ENGINES)} only"
+        )
+
+
+def check_world_has(settings: Settings, options: SolanaLiveOptions, info: WorldInfo | None) -> None:
+    """Refuse an engine the world cannot run: a world file from before its pools existed, or a
+    SCALP pool the world (``None``: the embedded one's layout) does not have."""
+    engine = settings.engines[0]
+    if info is None:
+        layout = world_config(None)
+        pools = {p.name: {p.symbol_a, p.symbol_b} for p in layout.pools}
+        rated = {spec.symbol for spec in layout.stake_accounts}
+    else:
+        pools = {p.pool_id: {p.symbol_a, p.symbol_b} for p in info.pools}
+        rated = set(info.stake_accounts)
+    if engine == "scalp" and "USDC" not in pools.get(options.scalp_pool, set()):
+        raise LiveRefused(f"the local world has no USDC pool {options.scalp_pool!r} to scalp")
+    if engine == "lst" and not any(
+        {symbol, "WSOL"} in pools.values() and symbol in rated for symbol in settings.lst_symbols
+    ):
+        raise LiveRefused(
+            f"the local world has none of {', '.join(settings.lst_symbols)} with a WSOL pool "
+            "and a rate account (restart it with this version)"
+        )
+
+
+def session_name(engine: str, address: str, world_id: str) -> str:
+    """The persistent session of an engine on a wallet and a world (arb's name predates the
+    other engines and stays as it was)."""
+    who = f"{address[:8]}-{world_id[-8:]}"
+    return f"live-solana-local-{who}" if engine == "arb" else f"live-solana-local-{engine}-{who}"
+
+
+def build_run(
+    settings: Settings,
+    options: SolanaLiveOptions,
+    session: Session,
+    world: WorldInfo,
+    signer: SolanaSigner,
+    kill: KillSwitch,
+) -> SolanaLiveBase:
+    """The live loop of the engine ENGINES names (checked by :func:`check_live_allowed`)."""
+    engine, venue = settings.engines[0], world.venue()
+    if engine == "scalp":
+        return ScalpLiveRun(settings, options, session, venue, signer, kill)
+    if engine == "lst":
+        accounts = [
+            RateAccount(symbol, a.address, a.layout, a.mint)
+            for symbol, a in world.stake_accounts.items()
+        ]
+        return LstLiveRun(settings, options, session, venue, signer, kill, rate_accounts=accounts)
+    return SolanaLiveRun(settings, options, session, venue, signer, kill)
 
 
 def find_world(settings: Settings) -> WorldInfo | None:
@@ -138,8 +202,13 @@ def _world(
             **options.world_faults,
         }
     )
-    world = LocalSolanaWorld(world_config(options.block_interval_s, seed=7 + seed), faults)
+    config = world_config(
+        options.block_interval_s, seed=7 + seed, sol_usd=options.sol_usd,
+        epoch_blocks=options.epoch_blocks, stake_growth_ppm=options.stake_growth_ppm,
+    )  # fmt: skip
+    world = LocalSolanaWorld(config, faults)
     noise: NoiseTrader | None = None
+    depegs: DepegTrader | None = None
     world.start()
     try:
         key = key or SolanaKey(SolanaSigner.generate(), "embedded local world devnet key (fresh)")
@@ -149,10 +218,17 @@ def _world(
                 world, interval_s=options.noise_interval_s, min_bps=options.noise_min_bps,
                 max_bps=options.noise_max_bps, seed=seed,
             ).start()  # fmt: skip
+        if options.depeg_interval_s > 0:
+            depegs = DepegTrader(
+                world, interval_s=options.depeg_interval_s, bps=options.depeg_bps,
+                recover_s=options.depeg_recover_s,
+                recover_fraction=options.depeg_recover_fraction,
+            ).start()  # fmt: skip
         yield describe(world, f"embedded{time.time_ns():x}"), key, "embedded"
     finally:
-        if noise is not None:
-            noise.stop()
+        for agent in (noise, depegs):
+            if agent is not None:
+                agent.stop()
         world.stop()
 
 
@@ -163,8 +239,8 @@ def run_live_solana_local(
     *,
     options: SolanaLiveOptions | None = None,
 ) -> int:
-    """Run the arbitrage engine live on the local Solana world (see the module docstring).
-    Returns the exit code: 0 done, 2 refused."""
+    """Run the engine ENGINES names live on the local Solana world (see the module
+    docstring). Returns the exit code: 0 done, 2 refused."""
     log_path = configure(settings.logs_dir, settings.log_level)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
     options = options or SolanaLiveOptions()
@@ -172,6 +248,7 @@ def run_live_solana_local(
     try:
         check_live_allowed(settings)
         info = find_world(settings)
+        check_world_has(settings, options, info)
         key = resolve_key(settings, info)
         state_dir.mkdir(parents=True, exist_ok=True)
         lock = _lock_single_live(state_dir)
@@ -185,17 +262,17 @@ def run_live_solana_local(
     try:
         with _world(info, key, options, settings.seed) as (world, wkey, kind):
             address = str(wkey.signer.pubkey)
-            session = live_session(
-                state_dir, f"live-solana-local-{address[:8]}-{world.world_id[-8:]}", settings.seed
-            )
-            log.info("live_start", session=session.session_id, signer_source=wkey.source,
+            name = session_name(settings.engines[0], address, world.world_id)
+            session = live_session(state_dir, name, settings.seed)
+            log.info("live_start", engine=settings.engines[0], session=session.session_id,
+                     signer_source=wkey.source,
                      address=address, world=kind, log=str(log_path))  # fmt: skip
-            print(f"live on solana-local ({kind} world) as {address} ({wkey.source}); "
-                  f"session {session.session_id}")  # fmt: skip
+            print(f"live {settings.engines[0]} on solana-local ({kind} world) as {address} "
+                  f"({wkey.source}); session {session.session_id}")  # fmt: skip
             install_signal_handlers(kill)
             watcher_done = watch_stop_file(stop_file, kill)
             pid_file.write_text(f"{os.getpid()}\n", encoding="utf-8")
-            run = SolanaLiveRun(settings, options, session, world.venue(), wkey.signer, kill)
+            run = build_run(settings, options, session, world, wkey.signer, kill)
             summary = run.run(duration_s)
     finally:
         watcher_done.set()

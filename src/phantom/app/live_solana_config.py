@@ -9,6 +9,7 @@ directories) comes from the settings. Tests and demos pass a JSON file of these 
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from phantom.core.costs import CostBreakdown
 from phantom.core.fees import LAMPORTS_PER_SOL, SolanaFeeSchedule
 from phantom.core.orders import SwapLeg
 from phantom.core.token import Token
+from phantom.engines.lst.params import LstParams
+from phantom.engines.scalp.params import PodParams
 from phantom.execution.solana_live import SolanaExecConfig
 from phantom.localsolana.faults import Faults
 from phantom.market.state import MarketView
@@ -39,7 +42,23 @@ class SolanaLiveOptions(BaseModel):
     failed_grace_blocks: int = Field(2, ge=1)
     # market data and prices
     source_poll_interval_s: float = Field(0.1, gt=0)
-    sol_usd: float = Field(150.0, gt=0, description="SOL's reference price (no SOL pool)")
+    sol_usd: float = Field(
+        150.0, gt=0, description="the embedded world's WSOL-USDC price at genesis; SOL's price "
+        "when the world has no WSOL-USDC pool (else SOL is priced as WSOL)",
+    )  # fmt: skip
+    # the bar engines (scalp, lst: app/live_solana_bars)
+    bar_s: float | None = Field(
+        5.0, gt=0, description="bar length, s (the local world's time is fast: 0.4 s blocks, "
+        "60 s epochs, de-pegs every 10 s); null: PAPER_BAR_S",
+    )  # fmt: skip
+    scalp_pool: str = Field("BONK-USDC", description="the scalp's pool: a token against USDC")
+    scalp_pods: list[dict[str, Any]] | None = Field(
+        None, description="the scalp's pods (PodParams fields each); unset: the default pods"
+    )
+    lst_params: dict[str, Any] = Field(
+        default_factory=dict, description="LstParams overrides (max_hold_s, threshold_bps, ...)"
+    )
+    stake_poll_interval_s: float = Field(1.0, gt=0, description="LST rate accounts: read every")
     # restart reconciliation: how long to wait for an undecided signature
     reconcile_wait_s: float = Field(90.0, ge=0)
     # at the end of a run: how long in-flight intents may take to resolve
@@ -51,6 +70,12 @@ class SolanaLiveOptions(BaseModel):
     noise_interval_s: float = Field(1.0, ge=0, description="0: no noise trader")
     noise_min_bps: int = Field(20, gt=0)
     noise_max_bps: int = Field(150, gt=0, lt=10_000)
+    epoch_blocks: int = Field(150, ge=1, description="blocks per epoch (the LST rates grow)")
+    stake_growth_ppm: int = Field(200, ge=0, description="LST rate growth per epoch, ppm")
+    depeg_interval_s: float = Field(8.0, ge=0, description="the next LST de-pegs; 0: never")
+    depeg_bps: int = Field(400, gt=0, lt=10_000)
+    depeg_recover_s: float = Field(0.4, gt=0, description="arbitrageurs buy a de-peg back")
+    depeg_recover_fraction: float = Field(0.12, gt=0, le=1, description="of the gap, each time")
     world_faults: dict[str, Any] = Field(
         default_factory=dict, description="more localsolana Faults for the embedded world"
     )
@@ -68,11 +93,66 @@ class SolanaLiveOptions(BaseModel):
             raise ValueError("slippage tiers must be increasing bps in (0, 10000]")
         return tiers
 
+    @field_validator("scalp_pods")
+    @classmethod
+    def _pods(cls, value: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+        if value is not None:
+            pods_from(value)  # a bad pod is an error here, naming it
+        return value
+
+    @field_validator("lst_params")
+    @classmethod
+    def _lst(cls, value: dict[str, Any]) -> dict[str, Any]:
+        lst_overrides(value)
+        return value
+
     @field_validator("world_faults")
     @classmethod
     def _faults(cls, value: dict[str, Any]) -> dict[str, Any]:
         Faults(**value)  # a bad fault name or value is an error here, naming it
         return value
+
+
+def _typed(kind: object, value: Any) -> Any:
+    """``value`` as a dataclass field of type ``kind`` (its annotation) wants it where JSON
+    cannot say it: a Decimal from a number or a string."""
+    wants_decimal = "Decimal" in str(kind) and value is not None
+    return Decimal(str(value)) if wants_decimal else value
+
+
+def pods_from(pods: list[dict[str, Any]]) -> tuple[PodParams, ...]:
+    """Scalp pods from their fields (``share_pct`` and ``risk_pct`` as Decimal)."""
+    kinds = {f.name: f.type for f in dataclasses.fields(PodParams)}
+    out: list[PodParams] = []
+    for pod in pods:
+        unknown = set(pod) - set(kinds)
+        if unknown:
+            raise ValueError(f"scalp pod: unknown field(s) {', '.join(sorted(unknown))}")
+        try:
+            out.append(PodParams(**{k: _typed(kinds[k], v) for k, v in pod.items()}))
+        except TypeError as exc:  # a missing field
+            raise ValueError(f"scalp pod: {exc}") from None
+    if not out:
+        raise ValueError("scalp_pods: at least one pod")
+    return tuple(out)
+
+
+_LST_FIXED = frozenset({"lst", "underlying", "name", "route"})
+
+
+def lst_overrides(values: dict[str, Any]) -> dict[str, Any]:
+    """LstParams overrides, typed (checked against a throwaway LstParams)."""
+    kinds = {f.name: f.type for f in dataclasses.fields(LstParams)}
+    unknown = set(values) - (set(kinds) - _LST_FIXED)
+    if unknown:
+        raise ValueError(f"lst_params: unknown or fixed field(s) {', '.join(sorted(unknown))}")
+    typed = {k: _typed(kinds[k], v) for k, v in values.items()}
+    probe = LstParams(Token("LST", 9, "solana", "x"), Token("SOL", 9, "solana", "y"))
+    try:
+        dataclasses.replace(probe, **typed)  # validates
+    except TypeError as exc:  # a value of the wrong type
+        raise ValueError(f"lst_params: {exc}") from None
+    return typed
 
 
 def load_options(path: Path | None) -> SolanaLiveOptions:

@@ -4,18 +4,26 @@ its noise trader; ``python -m phantom.app.live_solana_world`` runs one on its ow
 **Layout.** Three constant-product pools forming a triangle, USDC-JUP, JUP-BONK and BONK-USDC
 (10 bps each, about 1M USD deep), so the arbitrage engine finds three-leg cycles through USDC.
 The local Jupiter API routes single-hop only and finds one pool per pair, so a pair appears once
-and a cycle is one swap per leg, sent as one Jito bundle (``execution/solana_live``).
+and a cycle is one swap per leg, sent as one Jito bundle (``execution/solana_live``). Beside it:
+``WSOL`` (an SPL stand-in for wrapped SOL, 9 decimals) in a deep WSOL-USDC pool (10 bps, about
+3M USD a side, at ``sol_usd``), and two LSTs, ``jitoSOL`` and ``mSOL`` (9 decimals), each in a
+pool against WSOL at its stake rate (5 bps, 50,000 LST deep), with their rate accounts in real
+layouts (an SPL stake pool for jitoSOL, Marinade's ``State`` for mSOL) that grow every
+``epoch_blocks`` blocks (``localsolana/staking.py``). No cycle runs through the new pools: the
+arbitrage engine sees the same cycles as before.
 
 **State file** (``<state_dir>/solana-local/world.json``): the URLs of the three servers, the
-mints, the pools and their vaults, a world id, and the path of the devnet key file. Live mode
-connects to the world it names; without one it starts an embedded world of its own.
+mints, the pools and their vaults, the LSTs' rate accounts, a world id, and the path of the
+devnet key file. Live mode connects to the world it names; without one it starts an embedded
+world of its own.
 
 **Devnet key.** A world run on its own writes a Solana CLI keypair file
 (``<state_dir>/solana-local/devnet-key.json``, 0600, a throwaway key for the local world only) and
 funds it; the embedded world funds an in-memory key instead. Neither is ever printed or logged.
 
-**Noise trader.** A thread that moves a random pool by a random number of bps in a random
-direction every ``interval_s`` (a real trade through the pool, seeded), so gaps open.
+**Noise trader.** A thread that moves a random pool (not an LST's: those move by de-pegs,
+``localsolana.staking.DepegTrader``) by a random number of bps in a random direction every
+``interval_s`` (a real trade through the pool, seeded), so gaps open.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import random
 import signal
 import threading
 import time
+from decimal import Decimal
 from pathlib import Path
 from types import FrameType
 
@@ -36,6 +45,8 @@ from solders.keypair import Keypair
 
 from phantom.core.token import Token
 from phantom.localsolana.faults import Faults
+from phantom.localsolana.pools import LocalPool
+from phantom.localsolana.staking import DepegTrader, Layout, StakeAccountSpec
 from phantom.localsolana.world import LAMPORTS_PER_SOL, LocalSolanaWorld, PoolSpec, WorldConfig
 from phantom.market.solana_source import SolanaPoolSpec, SolanaVenue
 from phantom.venues.solana.keystore import SolanaSigner
@@ -44,14 +55,47 @@ CHAIN_NAMES = frozenset({"solana-local", "solana_local", "localsolana", "local-s
 SOL_MINT = "So11111111111111111111111111111111111111112"
 SOL = Token("SOL", 9, "solana", SOL_MINT)
 POOL_FEE_BPS = 10
-TOKENS = {"USDC": 6, "JUP": 6, "BONK": 5}
-# the devnet key's funding: gas, cycle capital and intermediate inventory (simulation needs it)
+LST_POOL_FEE_BPS = 5
+TOKENS = {"USDC": 6, "JUP": 6, "BONK": 5, "WSOL": 9, "jitoSOL": 9, "mSOL": 9}
+# the LSTs: rate account layout and genesis rate (SOL per LST)
+LSTS: dict[str, tuple[Layout, Decimal]] = {
+    "jitoSOL": ("spl_stake_pool", Decimal("1.07")),
+    "mSOL": ("marinade", Decimal("1.15")),
+}
+LST_POOL_DEPTH = 50_000  # LST per pool at genesis
+WSOL_POOL_DEPTH = 20_000  # WSOL in WSOL-USDC at genesis
+# the devnet key's funding: gas, cycle capital and intermediate inventory (simulation needs it),
+# the lst engine's WSOL and some inventory of each LST
 FUNDING_LAMPORTS = 10 * LAMPORTS_PER_SOL
-FUNDING = {"USDC": 20_000 * 10**6, "JUP": 40_000 * 10**6, "BONK": 800_000_000 * 10**5}
+FUNDING = {
+    "USDC": 20_000 * 10**6, "JUP": 40_000 * 10**6, "BONK": 800_000_000 * 10**5,
+    "WSOL": 200 * 10**9, "jitoSOL": 20 * 10**9, "mSOL": 20 * 10**9,
+}  # fmt: skip
 
 
-def world_config(block_interval_s: float | None, seed: int = 7) -> WorldConfig:
-    """The triangle: USDC 1.00, JUP 0.50, BONK 0.000025 USD; about 1M USD per side."""
+def world_config(
+    block_interval_s: float | None,
+    seed: int = 7,
+    *,
+    sol_usd: float = 150.0,
+    epoch_blocks: int | None = 150,
+    stake_growth_ppm: int = 200,
+) -> WorldConfig:
+    """The triangle: USDC 1.00, JUP 0.50, BONK 0.000025 USD; about 1M USD per side. WSOL at
+    ``sol_usd``; the LSTs at their rates, which grow ``stake_growth_ppm`` every
+    ``epoch_blocks`` blocks."""
+    usdc_per_wsol = Decimal(repr(sol_usd))
+    lst_pools = [
+        PoolSpec(
+            f"{symbol}-WSOL", symbol, "WSOL", LST_POOL_DEPTH * 10**9,
+            int(LST_POOL_DEPTH * rate * 10**9), LST_POOL_FEE_BPS,
+        )
+        for symbol, (_, rate) in LSTS.items()
+    ]  # fmt: skip
+    stakes = [
+        StakeAccountSpec(symbol, layout, rate, growth_ppm=stake_growth_ppm)
+        for symbol, (layout, rate) in LSTS.items()
+    ]
     pools = [
         PoolSpec("USDC-JUP", "USDC", "JUP", 1_000_000 * 10**6, 2_000_000 * 10**6, POOL_FEE_BPS),
         PoolSpec(
@@ -60,10 +104,22 @@ def world_config(block_interval_s: float | None, seed: int = 7) -> WorldConfig:
         PoolSpec(
             "BONK-USDC", "BONK", "USDC", 40_000_000_000 * 10**5, 1_000_000 * 10**6, POOL_FEE_BPS
         ),
-    ]
+        PoolSpec(
+            "WSOL-USDC", "WSOL", "USDC", WSOL_POOL_DEPTH * 10**9,
+            int(WSOL_POOL_DEPTH * usdc_per_wsol * 10**6), POOL_FEE_BPS,
+        ),
+        *lst_pools,
+    ]  # fmt: skip
     return WorldConfig(
-        tokens=dict(TOKENS), pools=pools, block_interval_s=block_interval_s, seed=seed
-    )
+        tokens=dict(TOKENS), pools=pools, block_interval_s=block_interval_s, seed=seed,
+        stake_accounts=stakes, epoch_blocks=epoch_blocks,
+    )  # fmt: skip
+
+
+def non_lst_pools(world: LocalSolanaWorld) -> list[LocalPool]:
+    """The pools that trade no LST (the noise trader's)."""
+    lsts = {world.mints[s] for s in world.staking.specs}
+    return [p for p in world.pools if not {p.mint_a, p.mint_b} & lsts]
 
 
 class TokenInfo(BaseModel):
@@ -83,6 +139,15 @@ class PoolInfo(BaseModel):
     amm_key: str
 
 
+class StakeInfo(BaseModel):
+    """An LST's rate account: its address and layout (``spl_stake_pool`` | ``marinade``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    address: str
+    layout: Layout
+    mint: str
+
+
 class WorldInfo(BaseModel):
     """What live mode needs to know about a running local world (its state file)."""
 
@@ -93,6 +158,7 @@ class WorldInfo(BaseModel):
     jito_url: str
     tokens: dict[str, TokenInfo]
     pools: list[PoolInfo]
+    stake_accounts: dict[str, StakeInfo] = {}
     key_file: str | None = None
 
     def token(self, symbol: str) -> Token:
@@ -133,6 +199,14 @@ def describe(world: LocalSolanaWorld, world_id: str, key_file: Path | None = Non
             )
             for p in world.pools
         ],
+        stake_accounts={
+            sym: StakeInfo(
+                address=world.staking.address_of(sym),
+                layout=world.staking.layout(sym),
+                mint=str(world.mints[sym]),
+            )
+            for sym in world.staking.specs
+        },
         key_file=str(key_file) if key_file is not None else None,
     )
 
@@ -181,7 +255,8 @@ def fund(world: LocalSolanaWorld, signer: SolanaSigner) -> None:
 
 
 class NoiseTrader:
-    """Moves a random pool by ``min_bps..max_bps`` in a random direction every ``interval_s``."""
+    """Moves a random pool by ``min_bps..max_bps`` in a random direction every ``interval_s``
+    (``pools``: the ones it may move; default the pools of no LST)."""
 
     def __init__(
         self,
@@ -191,9 +266,11 @@ class NoiseTrader:
         min_bps: int = 20,
         max_bps: int = 150,
         seed: int = 0,
+        pools: list[LocalPool] | None = None,
     ) -> None:
         if interval_s <= 0 or not 0 < min_bps <= max_bps < 10_000:
             raise ValueError("noise: interval_s > 0 and 0 < min_bps <= max_bps < 10000")
+        self.pools = pools if pools is not None else non_lst_pools(world)
         self.world, self.interval_s = world, interval_s
         self.min_bps, self.max_bps = min_bps, max_bps
         self.rng = random.Random(seed)
@@ -202,7 +279,7 @@ class NoiseTrader:
         self._thread = threading.Thread(target=self._main, name="solana-noise", daemon=True)
 
     def move_once(self) -> None:
-        pool = self.rng.choice(self.world.pools)
+        pool = self.rng.choice(self.pools)
         mint = self.rng.choice([pool.mint_a, pool.mint_b])
         self.world.move_pool(pool, mint, self.rng.randint(self.min_bps, self.max_bps))
         self.moves += 1
@@ -232,6 +309,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--noise-interval", type=float, default=0.0, help="0: no noise trader")
     parser.add_argument("--noise-max-bps", type=int, default=150)
     parser.add_argument("--confirm-after-blocks", type=int, default=1)
+    parser.add_argument("--sol-usd", type=float, default=150.0, help="WSOL-USDC at genesis")
+    parser.add_argument("--epoch-blocks", type=int, default=150, help="LST rates grow each")
+    parser.add_argument("--depeg-interval", type=float, default=0.0, help="0: no de-pegs")
+    parser.add_argument("--depeg-bps", type=int, default=400)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     faults = Faults(confirm_after_blocks=args.confirm_after_blocks)
@@ -243,22 +324,29 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     path = world_file(args.state_dir)
-    with LocalSolanaWorld(world_config(args.block_interval, args.seed), faults) as world:
+    config = world_config(
+        args.block_interval, args.seed, sol_usd=args.sol_usd, epoch_blocks=args.epoch_blocks
+    )
+    with LocalSolanaWorld(config, faults) as world:
         signer = ensure_key_file(key_file(args.state_dir))
         fund(world, signer)
         info = describe(world, f"{time.time_ns():x}", key_file(args.state_dir).resolve())
         write_world_file(info, path)
-        noise = None
+        agents: list[NoiseTrader | DepegTrader] = []
         if args.noise_interval > 0:
-            noise = NoiseTrader(
+            agents.append(NoiseTrader(
                 world, interval_s=args.noise_interval, max_bps=args.noise_max_bps, seed=args.seed
-            ).start()
+            ).start())  # fmt: skip
+        if args.depeg_interval > 0:
+            agents.append(
+                DepegTrader(world, interval_s=args.depeg_interval, bps=args.depeg_bps).start()
+            )
         print(f"local Solana world up: rpc {world.rpc_url}; state file {path}", flush=True)
         try:
             stop.wait()
         finally:
-            if noise is not None:
-                noise.stop()
+            for agent in agents:
+                agent.stop()
             path.unlink(missing_ok=True)
     return 0
 

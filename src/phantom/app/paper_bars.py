@@ -15,9 +15,10 @@ PAPER_BAR_S in epoch seconds); a bar with no sample repeats the last close with 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -139,8 +140,17 @@ def pool_for(run: PaperRun, setting: str, wanted: str | None, base: Token, quote
     return pool
 
 
+class BarSink(Protocol):
+    """Where :func:`feed_bars` gets an engine's context and sends its intents: a paper slot,
+    or a live loop (``app/live_solana_bars``)."""
+
+    def context(self, *tokens: Token) -> EngineContext: ...
+
+    def emit(self, intents: Sequence[OrderIntent]) -> None: ...
+
+
 def feed_bars(
-    slot: EngineSlot,
+    slot: BarSink,
     engine: BarEngine,
     bars: BarBatch,
     tokens: tuple[Token, ...],

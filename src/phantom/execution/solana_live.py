@@ -1,4 +1,5 @@
-"""Live Solana execution: an arbitrage cycle as Jupiter swaps landed together in one Jito bundle.
+"""Live Solana execution: an arbitrage cycle as Jupiter swaps landed together in one Jito bundle
+(a directional engine's one-leg swap is a bundle of one; its bound is its own ``min_amount_out``).
 
 An :class:`~phantom.execution.client.ExecutionClient` for a synchronous loop, like the EVM
 client: ``submit`` hands the work to the venue's asyncio loop (``AsyncBridge``), ``due`` turns
@@ -278,7 +279,7 @@ class SolanaLiveClient:
             quotes.append(quote)
             amount = quote.out_amount
         if amount < bound:
-            return f"unprofitable: the quoted cycle returns {amount} < min_amount_out {bound}"
+            return f"unprofitable: the quoted route returns {amount} < min_amount_out {bound}"
         if quotes[-1].other_amount_threshold < bound:
             leg = intent.legs[-1]
             tight = (amount - bound) * 10_000 // amount

@@ -4,6 +4,8 @@
 authority, liquidity, funded Jito tip accounts, the slippage guard program), starts the three
 servers on 127.0.0.1 (free ports) and the block ticker, and stops them all. Tests and demos fund a
 wallet with :meth:`fund` and move prices with :meth:`move_pool` (a real trade through the pool).
+LSTs' rate accounts (``stake_accounts``) live in :attr:`LocalSolanaWorld.staking`
+(``localsolana/staking.py``): real layouts, advanced every ``epoch_blocks`` blocks.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from phantom.localsolana.faults import Faults
 from phantom.localsolana.guard import guard_program
 from phantom.localsolana.http import LocalServer
 from phantom.localsolana.pools import LocalPool, adverse_move
+from phantom.localsolana.staking import LocalStaking, StakeAccountSpec
 from phantom.venues.solana import spl
 
 LAMPORTS_PER_SOL = 1_000_000_000
@@ -55,6 +58,10 @@ class WorldConfig:
     min_tip_lamports: int = 1000
     compute_unit_limit: int = 100_000  # what the local Jupiter puts in its transactions
     seed: int = 7
+    # LSTs' rate accounts (their symbols must be tokens) and the epoch length in blocks
+    # (None: the rates only move when ``staking.advance_epoch()`` is called)
+    stake_accounts: list[StakeAccountSpec] = field(default_factory=list)
+    epoch_blocks: int | None = None
 
 
 class LocalSolanaWorld:
@@ -72,6 +79,8 @@ class LocalSolanaWorld:
         self.servers: list[LocalServer] = []
         self.rpc_url = self.jupiter_url = self.jito_url = ""
         self._genesis()
+        self.staking = LocalStaking(self, self.config.stake_accounts, self.config.epoch_blocks)
+        self.chain.block_listeners.append(self.staking.on_block)
 
     @property
     def faults(self) -> Faults:

@@ -5,8 +5,9 @@ two SPL token vaults, read with ``getAccountInfo`` over the RPC router, once per
 moved it reads every vault (concurrently) and emits a :class:`PoolUpdate` for each pool whose
 reserves changed, preceded by :class:`PriceTick` events when a reference pool moved (reference
 USD prices come from the pools themselves, :class:`~phantom.market.evm_source.ReferencePrices`,
-plus fixed anchors such as ``USDC = 1``). A read that fails is logged and retried at the next
-poll; the state only ever moves to a snapshot read after the previous one.
+plus fixed anchors such as ``USDC = 1``), then ``on_block`` (every new block, changed or not,
+after its events: bar builders sample there). A read that fails is logged and retried at the
+next poll; the state only ever moves to a snapshot read after the previous one.
 
 The vaults hold exactly what the pool's curve prices (the local world's pools keep their fee in
 the vault, as Raydium's AMM v4 does), so the snapshot is exact integer state: what the engine
@@ -85,14 +86,23 @@ class SolanaVenue:
         return {t.address: t for p in self.pools for t in (p.token0, p.token1)}
 
 
-async def token_amount(router: SmartRouter, account: str) -> int:
-    """The SPL token amount held by ``account`` (``getAccountInfo``, base64)."""
+async def account_data(router: SmartRouter, account: str) -> bytes:
+    """The data of ``account`` (``getAccountInfo``, base64, processed)."""
     result = await router.request(
         "getAccountInfo", [account, {"encoding": "base64", "commitment": "processed"}]
     )
     try:
-        value = result["value"]
-        data = base64.b64decode(value["data"][0])
+        return base64.b64decode(result["value"]["data"][0])
+    except (KeyError, TypeError, IndexError, ValueError):
+        raise MalformedResponse(
+            f"account {account} has no base64 data", method="getAccountInfo"
+        ) from None
+
+
+async def token_amount(router: SmartRouter, account: str) -> int:
+    """The SPL token amount held by ``account`` (``getAccountInfo``, base64)."""
+    data = await account_data(router, account)
+    try:
         return parse_token_account(data).amount
     except (KeyError, TypeError, IndexError, ValueError):
         raise MalformedResponse(
@@ -167,9 +177,10 @@ class SolanaPoolSource:
             return 0
         pools = await self.read_pools()
         self.height = height
-        if self.on_block is not None:
+        changed = self._emit(pools)
+        if self.on_block is not None:  # after the block's events: it sees the block's state
             self.on_block(height)
-        return self._emit(pools)
+        return changed
 
     async def run(self, stop: asyncio.Event) -> None:
         """Follow the pools until ``stop`` is set."""

@@ -24,6 +24,9 @@ mainnet dumps (jitoSOL: 6639028734407647 / 6189948258688516 = 1.07255 SOL at epo
 The rate (SOL per pool token) is ``total_lamports / pool_token_supply``. It only moves at epoch
 boundaries, after the pool's ``UpdateStakePoolBalance``: a pool whose ``last_update_epoch`` is
 behind the current epoch reports a stale (too low) rate.
+
+:func:`encode_stake_pool` writes the same layout (the local Solana world's stake-pool account);
+``decode_stake_pool(encode_stake_pool(s)) == s``.
 """
 
 from __future__ import annotations
@@ -32,11 +35,12 @@ import struct
 from dataclasses import dataclass
 from decimal import Decimal
 
-from phantom.venues.solana.b58 import b58encode
+from phantom.venues.solana.b58 import b58decode, b58encode
 
 STAKE_POOL_PROGRAM = "SPoo1Ku8WFXoNDMHPsrGSTSG1Y47rzgn41SLUNakuHy"
 ACCOUNT_TYPE_STAKE_POOL = 1
 MIN_LEN = 282  # through last_update_epoch
+ENCODED_LEN = 611  # what encode_stake_pool writes: the head, then zeros for the fields after it
 _PUBKEYS = (
     ("manager", 1),
     ("staker", 33),
@@ -111,3 +115,25 @@ def decode_stake_pool(data: bytes, expected_mint: str | None = None) -> StakePoo
             f"stake pool: pool_mint {state.pool_mint}, expected {expected_mint}"
         )
     return state
+
+
+def encode_stake_pool(state: StakePoolState, size: int = ENCODED_LEN) -> bytes:
+    """The ``StakePool`` account data of ``state`` (the layout above), zero-padded to ``size``
+    bytes: the fields after ``last_update_epoch`` (lockup, fees, ...) are left zero."""
+    if size < MIN_LEN:
+        raise ValueError(f"stake pool: size must be >= {MIN_LEN}, got {size}")
+    buf = bytearray(size)
+    buf[0] = ACCOUNT_TYPE_STAKE_POOL
+    for name, at in _PUBKEYS:
+        key = b58decode(getattr(state, name))
+        if len(key) != 32:
+            raise ValueError(f"stake pool: {name} is not a 32-byte public key")
+        buf[at : at + 32] = key
+    buf[97] = state.stake_withdraw_bump_seed
+    for at, value in (
+        (258, state.total_lamports),
+        (266, state.pool_token_supply),
+        (274, state.last_update_epoch),
+    ):
+        _U64.pack_into(buf, at, value)
+    return bytes(buf)
