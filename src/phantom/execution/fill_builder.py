@@ -33,6 +33,7 @@ from phantom.execution.params import RealismParams
 from phantom.market.state import MarketView
 
 USD_QUANTUM = Decimal("1e-12")
+_ZERO_USD = Decimal(0).quantize(USD_QUANTUM)  # Decimal("0E-12")
 _ZERO = Decimal(0)
 MEMO_MAX = 4096  # entries per memo before it is cleared (bounded memory)
 
@@ -374,7 +375,10 @@ def landed_fill(
     value_out = (Decimal(amount_out).scaleb(out_scale) * price_out).quantize(USD_QUANTUM)
     lp_fee = path.lp_fee_usd.quantize(USD_QUANTUM)
     mev_units = max(0, path.clean_out - amount_out)  # PathResult.mev_units
-    mev = (Decimal(mev_units).scaleb(out_scale) * price_out).quantize(USD_QUANTUM)
+    if mev_units == 0 and price_out > 0:  # the usual case: what the expression below gives
+        mev = _ZERO_USD
+    else:
+        mev = (Decimal(mev_units).scaleb(out_scale) * price_out).quantize(USD_QUANTUM)
     gas, priority, tip = _network_costs(fees, params, market)
     ideal = (path.mid_out.scaleb(out_scale) * price_out).quantize(USD_QUANTUM)
     slippage = ideal - value_out - lp_fee - mev

@@ -96,6 +96,11 @@ class SmaEngine:
         self._quote_usd_dec = Decimal(1)
         self._max_units = self._units_for(params.max_notional_usd)
         self._sell_leg = (SwapLeg(self._pool_id, params.base, params.quote),)
+        self._id_head = f"{self._prefix}-"
+        self._reasons = (  # (exit, entry) reasons before the price
+            f"sma {params.fast}/{params.slow} cross down: sell at ",
+            f"sma {params.fast}/{params.slow} cross up: buy at ",
+        )
 
     # --- indicators ---------------------------------------------------------------------------
     def _prepare(self, bars: BarBatch) -> None:
@@ -212,9 +217,8 @@ class SmaEngine:
     ) -> OrderIntent:
         p = self.params
         self._seq += 1
-        intent_id = f"{self._prefix}-{self._seq:07d}"
+        intent_id = self._id_head + str(self._seq).zfill(7)  # "<prefix>-0000042"
         self._pending[intent_id] = entry
-        side = "cross up: buy" if entry else "cross down: sell"
         return new_intent(
             intent_id,
             self.name,
@@ -229,7 +233,7 @@ class SmaEngine:
             notional,
             p.slippage_bps,
             p.route,
-            f"sma {p.fast}/{p.slow} {side} at {price}",
+            self._reasons[entry] + str(price),  # "sma 10/50 cross up: buy at 101.5"
             1,  # signatures
             self._tag,
         )
