@@ -130,3 +130,31 @@ def test_a_landed_lst_entry_is_booked_once_after_a_crash(
         assert set(summary["chain_minus_ledger"].values()) == {"0"}
     finally:
         again.close()
+
+
+def test_phantom_run_hands_engines_funding_to_the_funding_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PHANTOM_STATE_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("PHANTOM_ENABLE_TRADING", "true")
+    args = ["run", "--mode", "live", "--chain", "solana-local", "--set", "engines=funding"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2  # the funding loop's own refusal: no perp venue configured
+    assert "no perp venue configured" in " ".join(result.output.split())
+    assert not (tmp_path / "var" / "sessions").exists()
+
+
+def test_phantom_run_refuses_a_bad_options_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PHANTOM_STATE_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("PHANTOM_ENABLE_TRADING", "true")
+    bad = tmp_path / "options.json"
+    bad.write_text(json.dumps({"bar_s": -1, "no_such_option": 1}), encoding="utf-8")
+    args = ["run", "--mode", "live", "--chain", "solana-local", "--options", str(bad)]
+    result = CliRunner().invoke(app, [*args, "--set", "engines=scalp"])
+    assert result.exit_code == 2
+    assert "bad --options file" in result.output and "no_such_option" in result.output
+    assert not (tmp_path / "var" / "sessions").exists()

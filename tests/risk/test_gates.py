@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,13 @@ from phantom.core.orders import IntentKind, OrderIntent, Route, SwapLeg
 from phantom.core.token import Token
 from phantom.risk.breaker import CircuitBreaker, KillSwitch
 from phantom.risk.gate import GateContext, RiskChain
-from phantom.risk.gates import MaxConcurrentGate, MaxTradeSizeGate, MinProfitGate, VolatilityGate
+from phantom.risk.gates import (
+    MaxConcurrentGate,
+    MaxTradeSizeGate,
+    MinProfitGate,
+    VolatilityGate,
+    exempt_sales,
+)
 
 USDC = Token("USDC", 6)
 SOL = Token("SOL", 9)
@@ -107,3 +114,16 @@ def test_volatility_rejects_bad_prices(bad: float) -> None:
 
     with pytest.raises(ValueError, match="positive and finite"):
         RollingVolatility(5).update(bad)
+
+
+def test_selling_a_held_leg_passes_the_size_limit_and_nothing_else_does() -> None:
+    chain = exempt_sales(RiskChain([MaxConcurrentGate(1), MaxTradeSizeGate(Decimal("5000"))]), SOL)
+    big_buy = _intent(notional="9000")  # USDC -> SOL: adds exposure
+    big_sale = replace(big_buy, legs=(SwapLeg("p1", SOL, USDC),))  # SOL -> USDC: reduces it
+    rejection = chain.check(big_buy, CTX)
+    assert rejection is not None and rejection.reason == "max_trade_size"
+    assert chain.check(big_sale, CTX) is None
+    busy = GateContext(now=0.0, in_flight=1, volatile=False)
+    sold_when_busy = chain.check(big_sale, busy)
+    assert sold_when_busy is not None and sold_when_busy.reason == "max_concurrent"
+    assert [g.name for g in chain.gates] == ["max_concurrent", "max_trade_size"]

@@ -15,7 +15,7 @@ from rich.table import Table
 from phantom.app.cli_backtest import backtest
 from phantom.app.cli_devnet_demo import register as register_devnet_demo
 from phantom.app.cli_keys import keys_app
-from phantom.app.settings import Mode, SettingsError, load_settings, masked_settings
+from phantom.app.settings import Mode, Settings, SettingsError, load_settings, masked_settings
 from phantom.devnet.cli import devnet_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Phantom Arbiter")
@@ -86,6 +86,13 @@ def run(
     noise_traders: Annotated[
         bool, typer.Option(help="Live on the devnet: run noise traders that move the pools")
     ] = False,
+    options: Annotated[
+        Path | None,
+        typer.Option(
+            help="Live on solana-local: a JSON file of the live loop's options "
+            "(docs/live-solana.md; for ENGINES=funding docs/engines/funding.md)"
+        ),
+    ] = None,
     set_: SetOpt = None,
 ) -> None:
     """Paper-trade on the embedded replay world (default), or trade live with --mode live."""
@@ -94,9 +101,7 @@ def run(
     )
     if settings.mode is Mode.LIVE:
         if settings.chain == "solana-local":
-            from phantom.app.live_solana import run_live_solana_local
-
-            raise typer.Exit(run_live_solana_local(settings, duration, summary_json))
+            raise typer.Exit(_live_solana_local(settings, duration, summary_json, options))
         if settings.chain != "devnet":
             err.print(
                 f"[red]live mode refused:[/red] chain {settings.chain!r} has no live loop in "
@@ -115,6 +120,32 @@ def run(
         settings, duration_s=duration, summary_json=summary_json, pace=not fast, resume=resume
     )
     raise typer.Exit(code)
+
+
+def _live_solana_local(
+    settings: Settings, duration: float | None, summary_json: Path | None, options: Path | None
+) -> int:
+    """The live loop of the engine ENGINES names on the local Solana world: funding (spot on
+    the world, perp on the configured perp venue) or arb, scalp, lst."""
+    if settings.engines[0] == "funding":
+        from phantom.app.live_funding import run_live_funding
+        from phantom.app.live_funding_config import load_funding_options
+
+        try:
+            funding = load_funding_options(options)
+        except (OSError, ValueError) as exc:
+            err.print(f"[red]bad --options file:[/red] {exc}")
+            return 2
+        return run_live_funding(settings, duration, summary_json, options=funding)
+    from phantom.app.live_solana import run_live_solana_local
+    from phantom.app.live_solana_config import load_options
+
+    try:
+        solana = load_options(options)
+    except (OSError, ValueError) as exc:
+        err.print(f"[red]bad --options file:[/red] {exc}")
+        return 2
+    return run_live_solana_local(settings, duration, summary_json, options=solana)
 
 
 @app.command()

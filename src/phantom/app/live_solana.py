@@ -81,7 +81,12 @@ def check_live_allowed(settings: Settings) -> None:
     engine = settings.engines[0]
     if engine not in LIVE_ENGINES:
         raise LiveRefused(
-            f"ENGINES={engine}: live mode on solana-local runs {', '.join(LIVE_ENGINES)} only"
+            f"ENGINES={engine}: this loop runs {', '.join(LIVE_ENGINES)} only"
+            + (
+                " (the funding engine runs live through `phantom run`, which starts its own loop)"
+                if engine == "funding"
+                else ""
+            )
         )
 
 

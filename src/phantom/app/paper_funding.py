@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from phantom.app import paper_params
 from phantom.app.paper_bars import pool_for
-from phantom.app.paper_perp import PerpAccountBook, perp_cash
+from phantom.app.paper_perp import PaperPerpBook, perp_cash
 from phantom.app.paper_slots import Deposit, EngineSlot
 from phantom.backtest.funding.legs import account_state
 from phantom.core.events import MarketEvent, PriceTick
@@ -42,6 +42,7 @@ from phantom.engines.funding.events import (
     PriceSnapshot,
 )
 from phantom.market.replay.funding import load_funding
+from phantom.risk.gates import exempt_sales
 from phantom.venues.perps.base import PerpMarket
 from phantom.venues.perps.paper import PaperPerpVenue
 from phantom.venues.perps.paper_params import PaperPerpParams
@@ -64,11 +65,13 @@ class FundingSlot(EngineSlot):
         if prints is None:
             raise ValueError(f"setting FUNDING_SYMBOL: no recorded funding prints for {symbol}")
         self.base, self.usdc = world.tokens[symbol], run.usdc
+        # selling the spot leg only reduces it: never stuck behind the trade-size limit (as live)
+        self.risk = exempt_sales(self.risk, self.base)
         pool = pool_for(run, "FUNDING_SPOT_POOL", s.funding_spot_pool, self.base, self.usdc)
         self.market_symbol = f"{symbol}/USDC:USDC"
         market = PerpMarket(self.market_symbol, self.base, perp_cash(self.usdc), prints.interval_s)
         self.venue = PaperPerpVenue([market], PaperPerpParams())
-        self.book = PerpAccountBook(self, self.venue, self.market_symbol, self.usdc)
+        self.book = PaperPerpBook(self, self.venue, self.market_symbol, self.usdc)
         params = paper_params.funding_params(
             s, self.base, self.usdc, self.market_symbol, pool, run.market, run.paper.params
         )

@@ -183,6 +183,25 @@ class Settings(BaseSettings):
     jupiter_api_key: SecretStr | None = None
     solana_rpc_urls: list[str] = Field(default_factory=list)
 
+    # --- perp venue (funding live) -------------------------------------------------------------
+    # the funding engine's perp leg in live mode (docs/perp-venues.md); live funding refuses to
+    # start unless PERP_EXCHANGE and PERP_API_URL are both set: nothing here defaults to a venue
+    perp_exchange: str = Field(
+        "", pattern=r"^[a-z0-9_]*$", description="ccxt exchange id (binanceusdm...); empty: none"
+    )
+    perp_api_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s/]+(/\S*)?$",
+        description="base URL replacing the venue's API hosts (the local perp exchange's URL)",
+    )
+    perp_api_key: SecretStr | None = None
+    perp_api_secret: SecretStr | None = None
+    perp_market: str = Field(
+        "SOL/USDC:USDC", min_length=1, description="unified perp symbol the funding engine shorts"
+    )
+    perp_testnet: bool = Field(False, description="the venue's testnet (ccxt sandbox mode)")
+    # --- end perp venue (funding live) ---------------------------------------------------------
+
     @field_validator("engines", "lst_symbols", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
@@ -293,7 +312,7 @@ def _describe(error: dict[str, Any]) -> str:
     msg = str(error.get("msg", "invalid"))
     if error.get("type") == "extra_forbidden":
         return f"unknown setting {name}"
-    shown = "(hidden)" if "key" in loc.lower() else repr(got)
+    shown = "(hidden)" if "key" in loc.lower() or "secret" in loc.lower() else repr(got)
     return f"setting {name} (env {ENV_PREFIX}{name}): got {shown}; {msg}"
 
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from phantom.core.orders import IntentKind, OrderIntent
-from phantom.risk.gate import GateContext, Rejection
+from phantom.core.token import Token
+from phantom.risk.gate import GateContext, Rejection, RiskChain, RiskGate
 
 
 @dataclass(slots=True)
@@ -74,3 +75,28 @@ class VolatilityGate:
         if ctx.volatile and intent.kind is not IntentKind.REFUEL:
             return Rejection("volatility", "reference volatility above VOLATILITY_THRESHOLD_PCT")
         return None
+
+
+@dataclass(slots=True)
+class SalesExempt:
+    """``gate``, except for an intent that sells ``held``: selling a held spot leg only reduces
+    the position (an exit or a reduction) and must never be stuck behind a limit that bounded
+    its entry, e.g. the trade-size limit once the price has risen (the funding engine's spot
+    leg, in paper and live alike)."""
+
+    gate: RiskGate
+    held: Token
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        self.name = self.name or self.gate.name
+
+    def check(self, intent: OrderIntent, ctx: GateContext) -> Rejection | None:
+        if intent.token_in == self.held:
+            return None
+        return self.gate.check(intent, ctx)
+
+
+def exempt_sales(chain: RiskChain, held: Token, gate_name: str = "max_trade_size") -> RiskChain:
+    """``chain`` with its ``gate_name`` gate wrapped in :class:`SalesExempt` for ``held``."""
+    return RiskChain([SalesExempt(g, held) if g.name == gate_name else g for g in chain.gates])

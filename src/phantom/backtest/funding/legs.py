@@ -3,11 +3,12 @@ paper run (``phantom.app``), so both translate intents and read the account the 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from phantom.core.token import Token
 from phantom.engines.funding.events import PerpAccountState, PerpIntent, PerpOutcome
-from phantom.venues.perps.base import PerpFill, PerpOrder
+from phantom.venues.perps.base import PerpAccount, PerpFill, PerpOrder, PerpVenue
 from phantom.venues.perps.base import PerpSide as VenueSide
-from phantom.venues.perps.paper import PaperPerpVenue
 
 
 def perp_order(intent: PerpIntent) -> PerpOrder:
@@ -27,8 +28,17 @@ def perp_outcome(intent: PerpIntent, fill: PerpFill, quote: Token) -> PerpOutcom
     return PerpOutcome(intent.intent_id, fill.filled, fill.avg_price, fee_usd, fill.reason)
 
 
-def account_state(venue: PaperPerpVenue, market: str, ts: float) -> PerpAccountState:
-    """The perp account as the engine sees it: collateral, maintenance, position, health."""
-    a = venue.account()
-    size = venue.position_size(market)
+def account_state(venue: PerpVenue, market: str, ts: float, reserve: int = 0) -> PerpAccountState:
+    """The perp account as the engine sees it: collateral, maintenance, position, health.
+    ``reserve``: cash of the account that is not the engine's (a live account funded ahead):
+    left out of the collateral, so health is counted on the engine's share alone."""
+    return state_of(venue.account(), market, ts, reserve)
+
+
+def state_of(a: PerpAccount, market: str, ts: float, reserve: int = 0) -> PerpAccountState:
+    """:func:`account_state` of an account already read."""
+    pos = a.position(market)
+    if reserve:
+        a = replace(a, collateral=a.collateral - reserve)
+    size = 0 if pos is None else pos.size
     return PerpAccountState(ts, a.collateral, a.maintenance_margin, size, a.health)

@@ -5,6 +5,7 @@ does not import ccxt.
 """
 
 from phantom.venues.perps.base import (
+    FundingPayment,
     FundingPrint,
     FundingRow,
     NotSupported,
@@ -24,6 +25,7 @@ from phantom.venues.perps.paper import PaperPerpVenue
 from phantom.venues.perps.paper_params import FundingSettlement, Liquidation, PaperPerpParams
 
 __all__ = [
+    "FundingPayment",
     "FundingPrint",
     "FundingRow",
     "FundingSettlement",

@@ -113,6 +113,17 @@ class FundingPrint:
 
 
 @dataclass(frozen=True, slots=True)
+class FundingPayment:
+    """One funding payment on the account (the venue's record of it): ``amount`` in quote base
+    units, > 0 received, < 0 paid. ``payment_id`` is the venue's id, unique per account."""
+
+    payment_id: str
+    market: str
+    ts: float
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
 class PerpOrder:
     """A typed order. ``size`` > 0 in base units; ``side`` gives the direction."""
 
@@ -231,6 +242,10 @@ class PerpVenue(Protocol):
       settled rates, oldest first.
     - ``cancel_order(market, order_id) -> bool``: cancel a resting order; ``False`` when
       there was nothing to cancel.
+    - ``order_status(market, client_id) -> PerpFill | None``: what became of the order sent
+      with ``client_id`` (``None``: the venue never accepted it), to reconcile after a crash.
+    - ``funding_payments(market, since=None) -> list[FundingPayment]``: the account's own
+      funding payments (received or paid), oldest first.
     - ``deposit(amount) -> None`` / ``withdraw(amount) -> None``: move collateral (quote base
       units) between the engine's wallet and the margin account.
     """
@@ -258,6 +273,10 @@ class PerpVenue(Protocol):
     ) -> list[FundingPrint]: ...
 
     def cancel_order(self, market: str, order_id: str) -> bool: ...
+
+    def order_status(self, market: str, client_id: str) -> PerpFill | None: ...
+
+    def funding_payments(self, market: str, since: float | None = None) -> list[FundingPayment]: ...
 
     def deposit(self, amount: int) -> None: ...
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
 from typing import Any, TypeVar
 
 from phantom.core.token import Token
 from phantom.venues.perps.base import (
+    FundingPayment,
     FundingPrint,
     FundingRow,
     NotSupported,
@@ -28,16 +29,20 @@ from phantom.venues.perps.base import (
     PerpVenueError,
 )
 from phantom.venues.perps.ccxt_exchange import load_ccxt, make_exchange
+from phantom.venues.perps.ccxt_funding import (
+    funding_payments,
+    funding_rows,
+    order_fee,
+    order_status,
+)
 from phantom.venues.perps.ccxt_models import (
     CcxtBalance,
     CcxtFundingHistoryEntry,
     CcxtFundingRate,
-    CcxtOpenInterest,
     CcxtOrder,
     CcxtPosition,
     CcxtTicker,
     CcxtVenueConfig,
-    HyperliquidAssetCtx,
     HyperliquidClearinghouse,
 )
 
@@ -136,9 +141,36 @@ class CcxtPerpVenue:
         base_amount = contracts * self._contract_size(market.symbol)
         return int(base_amount.scaleb(market.base.decimals).to_integral_value(rounding=ROUND_FLOOR))
 
-    def _quote_units(self, value: Decimal, up: bool = False) -> int:
-        rounding = ROUND_CEILING if up else ROUND_FLOOR
+    def _quote_units(self, value: Decimal, up: bool = False, toward_zero: bool = False) -> int:
+        rounding = ROUND_CEILING if up else ROUND_DOWN if toward_zero else ROUND_FLOOR
         return int(value.scaleb(self.quote.decimals).to_integral_value(rounding=rounding))
+
+    # --- the helpers ``ccxt_funding`` uses ------------------------------------------------------
+    @property
+    def exchange(self) -> Any:
+        return self._ex
+
+    @property
+    def ccxt(self) -> Any:
+        return self._ccxt
+
+    def call(self, what: str, fn: Callable[[], T]) -> T:
+        return self._call(what, fn)
+
+    def error(self, what: str, exc: Exception) -> PerpVenueError:
+        return self._error(what, exc)
+
+    def market(self, symbol: str) -> PerpMarket:
+        return self._market(symbol)
+
+    def units(self, market: PerpMarket, contracts: Decimal) -> int:
+        return self._units(market, contracts)
+
+    def quote_units(self, value: Decimal, up: bool = False, toward_zero: bool = False) -> int:
+        return self._quote_units(value, up, toward_zero)
+
+    def wire_client_id(self, client_id: str) -> str:
+        return self._client_id(client_id)
 
     # --- PerpVenue: market data ---------------------------------------------------------------
     def markets(self) -> Sequence[PerpMarket]:
@@ -148,47 +180,7 @@ class CcxtPerpVenue:
         symbols = list(markets) if markets is not None else list(self.config.markets)
         for s in symbols:
             self._market(s)
-        raw = self._call("fetch_funding_rates", lambda: self._ex.fetch_funding_rates(symbols))
-        rates = [CcxtFundingRate.model_validate(raw[s]) for s in symbols if s in raw]
-        volumes: dict[str, Decimal | None] = {}
-        interests: dict[str, Decimal | None] = {}
-        for r in rates:
-            ctx = HyperliquidAssetCtx.model_validate(r.info)
-            mark = r.mark_price or ctx.mark_px
-            volumes[r.symbol] = ctx.day_ntl_vlm
-            interests[r.symbol] = (
-                ctx.open_interest * mark if ctx.open_interest is not None and mark else None
-            )
-        missing_vol = [s for s in symbols if volumes.get(s) is None]
-        if missing_vol and self._ex.has.get("fetchTickers"):
-            tickers = self._call("fetch_tickers", lambda: self._ex.fetch_tickers(missing_vol))
-            for s in missing_vol:
-                if s in tickers:
-                    volumes[s] = CcxtTicker.model_validate(tickers[s]).quote_volume
-        missing_oi = [s for s in symbols if interests.get(s) is None]
-        if missing_oi and self._ex.has.get("fetchOpenInterests"):
-            ois = self._call(
-                "fetch_open_interests", lambda: self._ex.fetch_open_interests(missing_oi)
-            )
-            for s in missing_oi:
-                if s in ois:
-                    interests[s] = CcxtOpenInterest.model_validate(ois[s]).open_interest_value
-        rows: list[FundingRow] = []
-        for r in rates:
-            if r.funding_rate is None:
-                continue
-            rows.append(
-                FundingRow(
-                    market=r.symbol,
-                    rate=r.funding_rate,
-                    interval_s=r.interval_s(self.config.default_funding_interval_s),
-                    mark_price=r.mark_price,
-                    open_interest_usd=interests.get(r.symbol),
-                    volume_24h_usd=volumes.get(r.symbol),
-                    ts=None if r.funding_timestamp is None else r.funding_timestamp / 1000.0,
-                )
-            )
-        return rows
+        return funding_rows(self, symbols)
 
     def funding_history(
         self,
@@ -338,9 +330,13 @@ class CcxtPerpVenue:
         self, order: PerpOrder, o: CcxtOrder, status: PerpOrderStatus, reason: str
     ) -> PerpFill:
         m = self._market(order.market)
-        fee = 0
+        fee, reported = 0, o.fee is not None
         if o.fee is not None and o.fee.cost is not None and o.fee.currency == self.config.quote:
             fee = self._quote_units(o.fee.cost, up=True)
+        elif o.fee is None and (o.filled or 0) > 0 and o.id:
+            traded = order_fee(self, order.market, o.id)  # the order's trades know its fee
+            if traded is not None:
+                fee, reported = traded, True
         return PerpFill(
             client_id=order.client_id,
             order_id=o.id or "",
@@ -352,7 +348,7 @@ class CcxtPerpVenue:
             avg_price=o.average or o.price or Decimal(0),
             fee=fee,
             ts=float(self._ex.milliseconds()) / 1000.0,
-            reason=reason or ("" if o.fee is not None else "fee not reported at placement"),
+            reason=reason or ("" if reported else "fee not reported at placement"),
         )
 
     def cancel_order(self, market: str, order_id: str) -> bool:
@@ -364,6 +360,16 @@ class CcxtPerpVenue:
         except Exception as exc:
             raise self._error("cancel_order", exc) from None
         return True
+
+    def order_status(self, market: str, client_id: str) -> PerpFill | None:
+        """``fetch_order`` by the client order id the order was sent with."""
+        return order_status(self, market, client_id)
+
+    def funding_payments(self, market: str, since: float | None = None) -> list[FundingPayment]:
+        """``fetch_funding_history``: the account's funding payments (Binance: income of type
+        ``FUNDING_FEE``), oldest first."""
+        self._market(market)
+        return funding_payments(self, market, since)
 
     def _transfer(self, amount: int, source: str, target: str) -> None:
         if amount <= 0:

@@ -7,6 +7,7 @@ ccxt ships no type information, so it is imported dynamically (``load_ccxt``) an
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -25,6 +26,36 @@ def rehost(url: str, base: str) -> str:
     return urlunsplit((b.scheme, b.netloc, (b.path.rstrip("/") + u.path), u.query, u.fragment))
 
 
+def _urls(node: Any) -> list[str]:
+    if isinstance(node, str):
+        return [node] if node.startswith("http") else []
+    if isinstance(node, dict):
+        return [u for v in node.values() for u in _urls(v)]
+    return []
+
+
+def _keep_error_mapping(exchange: Any, base: str) -> None:
+    """ccxt picks some venues' error tables by the request URL's host (Binance: ``fapi.`` for
+    USD-M futures, so ``-2019`` is ``InsufficientFunds``); a rehosted URL would fall back to the
+    generic table. Map each rehosted URL back to the original it replaces before the lookup."""
+    lookup = getattr(exchange, "get_exceptions_by_url", None)
+    if lookup is None:
+        return
+    pairs = sorted(
+        {(rehost(u, base), u) for u in _urls(exchange.urls["api"])},
+        key=lambda p: len(p[0]),
+        reverse=True,
+    )
+
+    def by_original_url(url: str | None, exact_or_broad: str) -> Any:
+        for local, original in pairs:
+            if url is not None and url.startswith(local):
+                return lookup(original + url[len(local) :], exact_or_broad)
+        return lookup(url, exact_or_broad)
+
+    exchange.get_exceptions_by_url = by_original_url
+
+
 def _rehost_tree(node: Any, base: str) -> Any:
     if isinstance(node, str):
         return rehost(node, base) if node.startswith("http") else node
@@ -33,8 +64,17 @@ def _rehost_tree(node: Any, base: str) -> Any:
     return node
 
 
+def quiet_ccxt_logs() -> None:
+    """ccxt logs every request and response at DEBUG with its headers (an exchange API key
+    rides in one): never let that reach a log, whatever the root level."""
+    ccxt_log = logging.getLogger("ccxt")
+    if ccxt_log.getEffectiveLevel() < logging.INFO:
+        ccxt_log.setLevel(logging.INFO)
+
+
 def make_exchange(config: CcxtVenueConfig, ccxt: Any | None = None) -> Any:
     """Build the ccxt exchange object the configuration names."""
+    quiet_ccxt_logs()
     module = ccxt if ccxt is not None else load_ccxt()
     cls = getattr(module, config.exchange_id, None)
     if cls is None:
@@ -58,5 +98,6 @@ def make_exchange(config: CcxtVenueConfig, ccxt: Any | None = None) -> Any:
     if config.sandbox:
         exchange.set_sandbox_mode(True)
     if config.api_url is not None:
+        _keep_error_mapping(exchange, config.api_url)
         exchange.urls["api"] = _rehost_tree(exchange.urls["api"], config.api_url)
     return exchange

@@ -62,6 +62,17 @@ class CcxtFundingHistoryEntry(_View):
     _num = field_validator("funding_rate", mode="before")(_dec)
 
 
+class CcxtFundingPayment(_View):
+    """One entry of ``fetch_funding_history`` (the account's funding payments)."""
+
+    id: str | None = None
+    symbol: str | None = None
+    amount: Decimal
+    timestamp: int
+
+    _num = field_validator("amount", mode="before")(_dec)
+
+
 class CcxtTicker(_View):
     symbol: str
     quote_volume: Decimal | None = Field(default=None, alias="quoteVolume")
@@ -125,6 +136,18 @@ class CcxtOrder(_View):
     fee: CcxtFee | None = None
 
     _num = field_validator("amount", "filled", "average", "price", mode="before")(_dec)
+
+
+class CcxtTrade(_View):
+    """One of the account's trades (``fetch_my_trades``): the order it filled and its fee."""
+
+    order: str | None = None
+    fee: CcxtFee | None = None
+
+    @field_validator("order", mode="before")
+    @classmethod
+    def _order_id(cls, value: Any) -> Any:
+        return None if value is None else str(value)
 
 
 class CcxtBalance(_View):

@@ -28,6 +28,7 @@ from decimal import ROUND_CEILING, Decimal
 
 from phantom.core.token import Token
 from phantom.venues.perps.base import (
+    FundingPayment,
     FundingPrint,
     FundingRow,
     OrderType,
@@ -86,6 +87,7 @@ class PaperPerpVenue:
         self.liquidations: list[Liquidation] = []
         self.fees_paid = 0
         self.slippage_paid = 0  # fill price against the reference price, quote units
+        self._orders: dict[str, PerpFill] = {}  # client id -> fill (accepted orders only)
 
     # --- feeds ---------------------------------------------------------------------------------
     def update_mark(
@@ -249,7 +251,7 @@ class PaperPerpVenue:
         self.fees_paid += fee
         self.slippage_paid += abs(units_value(size, base, price - ref, quote))
         self._seq += 1
-        return PerpFill(
+        fill = PerpFill(
             client_id=order.client_id,
             order_id=f"paper-{self._seq}",
             market=order.market,
@@ -261,10 +263,27 @@ class PaperPerpVenue:
             fee=fee,
             ts=self._now,
         )
+        self._orders[order.client_id] = fill
+        return fill
 
     def cancel_order(self, market: str, order_id: str) -> bool:
         self._book(market)
         return False  # market orders fill at once; nothing rests
+
+    def order_status(self, market: str, client_id: str) -> PerpFill | None:
+        self._book(market)
+        fill = self._orders.get(client_id)
+        return fill if fill is not None and fill.market == market else None
+
+    def funding_payments(self, market: str, since: float | None = None) -> list[FundingPayment]:
+        """Settlements that paid or charged the account (a position was open), with their
+        index in ``settlements`` as the id."""
+        self._book(market)
+        return [
+            FundingPayment(f"paper-funding-{i}", market, s.ts, s.payment)
+            for i, s in enumerate(self.settlements)
+            if s.market == market and s.size != 0 and (since is None or s.ts >= since)
+        ]
 
     def deposit(self, amount: int) -> None:
         if amount <= 0:
