@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 from decimal import Decimal
 from typing import Any
 
@@ -125,6 +126,18 @@ def test_place_order_sends_reduce_only_market_order(hyperliquid_stub: Stub) -> N
     assert "setReferrer" not in kinds  # ccxt's referral code is never sent
     approvals = [a for a in _actions(hyperliquid_stub) if a["type"] == "approveBuilderFee"]
     assert all(a["maxFeeRate"] == "0%" for a in approvals)  # no builder fee charged
+
+
+def test_ccxt_leaves_the_process_decimal_context_alone(hyperliquid_stub: Stub) -> None:
+    """ccxt sets the thread's Decimal rounding to HALF_UP while it formats an order's amount;
+    the adapter keeps that inside ccxt, so the ledger's and the fills' rounding never change."""
+    before = decimal.getcontext().copy()
+    venue = _hl(hyperliquid_stub)
+    venue.place_order(PerpOrder("funding-0000008", SOL_HL, PerpSide.SELL, Token("SOL", 9).one))
+    after = decimal.getcontext()
+    assert after.rounding == before.rounding == decimal.ROUND_HALF_EVEN
+    assert after.traps == before.traps and after.prec == before.prec
+    assert f"{Decimal('0.36145'):.4f}" == "0.3614"  # half-even, as every fill note rounds
 
 
 def test_cancel_and_collateral_transfer(hyperliquid_stub: Stub) -> None:

@@ -28,7 +28,7 @@ from phantom.venues.perps.base import (
     PerpPosition,
     PerpVenueError,
 )
-from phantom.venues.perps.ccxt_exchange import load_ccxt, make_exchange
+from phantom.venues.perps.ccxt_exchange import DecimalGuard, load_ccxt, make_exchange
 from phantom.venues.perps.ccxt_funding import (
     funding_payments,
     funding_rows,
@@ -61,7 +61,8 @@ class CcxtPerpVenue:
         self.config = config
         self.name = config.exchange_id
         self._ccxt = load_ccxt()
-        self._ex = exchange if exchange is not None else make_exchange(config, self._ccxt)
+        raw = exchange if exchange is not None else make_exchange(config, self._ccxt)
+        self._ex = DecimalGuard(raw)  # ccxt must not change the process's Decimal rounding
         self.quote = Token(config.quote, config.quote_decimals)
         self._markets: dict[str, PerpMarket] | None = None
 

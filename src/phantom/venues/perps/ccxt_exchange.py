@@ -6,6 +6,8 @@ ccxt ships no type information, so it is imported dynamically (``load_ccxt``) an
 
 from __future__ import annotations
 
+import decimal
+import functools
 import importlib
 import logging
 from typing import Any
@@ -101,3 +103,29 @@ def make_exchange(config: CcxtVenueConfig, ccxt: Any | None = None) -> Any:
         _keep_error_mapping(exchange, config.api_url)
         exchange.urls["api"] = _rehost_tree(exchange.urls["api"], config.api_url)
     return exchange
+
+
+class DecimalGuard:
+    """A ccxt exchange whose every method runs in a private copy of the thread's ``Decimal``
+    context. ccxt sets the context's rounding (``ROUND_HALF_UP``) and an ``Underflow`` trap while
+    it formats amounts, for the whole thread: without the guard every later ``Decimal``
+    operation of the process (the ledger's and the fill builder's USD figures, the notes) would
+    round differently after the first order. Attributes pass through unchanged."""
+
+    def __init__(self, exchange: Any) -> None:
+        object.__setattr__(self, "_exchange", exchange)
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._exchange, name)
+        if not callable(value) or isinstance(value, type):
+            return value
+
+        @functools.wraps(value)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            with decimal.localcontext():
+                return value(*args, **kwargs)
+
+        return guarded
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._exchange, name, value)
