@@ -38,8 +38,11 @@ def _wallet(world: LocalSolanaWorld, signer: SolanaSigner) -> dict[str, int]:
 
 
 def _trade(desk: Desk, bps: int = 300) -> None:
+    """Open a gap, let the engine send one cycle, then stop feeding it (what a partly closed
+    gap does next, a second cycle or not, depends on when the next block's read arrives)."""
     open_gap(desk.world, bps)
     desk.step_until(lambda: desk.run.stats.sent >= 1)
+    desk.run.feeding = False
     desk.settle()
 
 
