@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -127,25 +128,20 @@ def _live_solana_local(
 ) -> int:
     """The live loop of the engine ENGINES names on the local Solana world: funding (spot on
     the world, perp on the configured perp venue) or arb, scalp, lst."""
+    run: Callable[..., int]
+    load: Callable[[Path | None], Any]
     if settings.engines[0] == "funding":
-        from phantom.app.live_funding import run_live_funding
-        from phantom.app.live_funding_config import load_funding_options
-
-        try:
-            funding = load_funding_options(options)
-        except (OSError, ValueError) as exc:
-            err.print(f"[red]bad --options file:[/red] {exc}")
-            return 2
-        return run_live_funding(settings, duration, summary_json, options=funding)
-    from phantom.app.live_solana import run_live_solana_local
-    from phantom.app.live_solana_config import load_options
-
+        from phantom.app.live_funding import run_live_funding as run
+        from phantom.app.live_funding_config import load_funding_options as load
+    else:
+        from phantom.app.live_solana import run_live_solana_local as run
+        from phantom.app.live_solana_config import load_options as load
     try:
-        solana = load_options(options)
+        loaded = load(options)
     except (OSError, ValueError) as exc:
         err.print(f"[red]bad --options file:[/red] {exc}")
         return 2
-    return run_live_solana_local(settings, duration, summary_json, options=solana)
+    return run(settings, duration, summary_json, options=loaded)
 
 
 @app.command()

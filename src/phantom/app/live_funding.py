@@ -36,7 +36,7 @@ from phantom.app.live_funding_config import (
 )
 from phantom.app.live_funding_loop import FundingLiveRun
 from phantom.app.live_funding_world import embedded_world
-from phantom.app.live_run import LiveRefused, _lock_single_live, live_session
+from phantom.app.live_run import LiveRefused, _lock_single_live, live_main, live_session
 from phantom.app.live_solana import SolanaKey, find_world, resolve_key
 from phantom.app.live_solana_world import CHAIN_NAMES, WorldInfo
 from phantom.app.logging_setup import configure, get_logger
@@ -167,22 +167,13 @@ def run_live_funding(
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m phantom.app.live_funding``: settings from the environment / phantom.toml."""
-    import argparse
-
-    from phantom.app.settings import SettingsError, load_settings
-
-    parser = argparse.ArgumentParser(prog="python -m phantom.app.live_funding")
-    parser.add_argument("--duration", type=float, default=None, help="wall seconds")
-    parser.add_argument("--summary-json", type=Path, default=None)
-    parser.add_argument("--options", type=Path, default=None, help="LiveFundingOptions JSON")
-    args = parser.parse_args(argv)
-    try:
-        settings = load_settings()
-        options = load_funding_options(args.options)
-    except (SettingsError, OSError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return run_live_funding(settings, args.duration, args.summary_json, options=options)
+    return live_main(
+        argv, "phantom.app.live_funding",
+        lambda settings, args, options: run_live_funding(
+            settings, args.duration, args.summary_json, options=options
+        ),
+        options=("LiveFundingOptions JSON", load_funding_options),
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

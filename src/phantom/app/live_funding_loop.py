@@ -105,29 +105,19 @@ class FundingLiveRun(SpotLeg):
 
     # --- start-up and the loop -------------------------------------------------------------
     def start(self) -> None:
+        self.first_snapshot()
         start_run(self)
 
     def context(self) -> EngineContext:
         available = {t: self.available(t) for t in (self.usdc, self.base)}
         return EngineContext(now=time.time(), market=self.market, available=available)
 
-    def run(self, duration_s: float | None) -> dict[str, Any]:
-        try:
-            self.open()
-            deadline = None if duration_s is None else time.monotonic() + duration_s
-            while not self.kill.engaged and (deadline is None or time.monotonic() < deadline):
-                self.step(0.05)
-                if self._follow is not None and self._follow.done():
-                    self._follow.result()  # re-raise a failure of the market data
-                    break
-            self.feeding = False
-            limit = time.monotonic() + self.options.solana.drain_timeout_s
-            while (self.client.in_flight() or self.leg.unresolved) and time.monotonic() < limit:
-                self.step(0.05)
-            self.leg.sync_payments()
-            return summary(self)
-        finally:
-            self.close()
+    def busy(self) -> bool:
+        return bool(self.client.in_flight() or self.leg.unresolved)
+
+    def finish(self) -> dict[str, Any]:
+        self.leg.sync_payments()
+        return summary(self)
 
     def step(self, timeout: float) -> None:
         self.step_spot(timeout)
@@ -203,11 +193,11 @@ class FundingLiveRun(SpotLeg):
         return len(intents)
 
     # --- outcomes --------------------------------------------------------------------------
-    def on_spot_fill(self, fill: Fill) -> None:
+    def engine_fill(self, fill: Fill) -> None:
         if self.engine is not None:
             self.engine.on_fill(fill)
 
-    def on_spot_rejected(self, intent: OrderIntent, reason: str) -> None:
+    def engine_rejected(self, intent: OrderIntent, reason: str) -> None:
         if self.engine is not None:
             self.engine.on_rejected(intent, reason)
 

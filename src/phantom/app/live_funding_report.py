@@ -17,12 +17,12 @@ paper gives (``paper_funding.FundingSlot.figures``), and the live checks:
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from phantom.app.live_funding_spot import ENGINE
+from phantom.app.paper_funding import engine_counts, engine_status
 from phantom.app.stats import vault_figures
 from phantom.core.token import Token
 from phantom.engines.funding.engine import YEAR_S
@@ -48,12 +48,10 @@ def _iso(ts: float) -> str:
 def _engine_figures(run: FundingLiveRun, capital: Decimal) -> dict[str, Any]:
     e, book, q = run.engine, run.book, run.cash
     assert e is not None
-    st = e.stats
     earned = q.to_decimal(book.funding_earned)
     elapsed = max(1.0, time.time() - run.started_at)
     covered = max(elapsed, run.prints_seen * run.leg.interval_s)
     apr = float(earned / capital) * YEAR_S / covered * 100.0 if capital > 0 else 0.0
-    status = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(e.status()).items()}
     acct = run.perp.account()
     pos = acct.position(run.market_symbol)
     unrealized = 0 if pos is None else pos.unrealized_pnl
@@ -68,13 +66,7 @@ def _engine_figures(run: FundingLiveRun, capital: Decimal) -> dict[str, Any]:
         "perp_fees_usd": str(q.to_decimal(book.fees)),
         "perp_orders": run.perp_orders,
         "margin_moves": book.margin_moves,
-        "entries": st.entries,
-        "exits": st.exits,
-        "rebalances": st.rebalances,
-        "reduces": st.reduces,
-        "relevers": st.relevers,
-        "gate_refusals": st.gate_refusals,
-        "last_gate": "" if e.last_gate is None else e.last_gate.reason,
+        **engine_counts(e),
         "max_abs_delta_drift_pct": round(run.max_drift_pct, 4),
         "min_health_pct": None if run.min_health_pct is None else round(run.min_health_pct, 2),
         "liquidations": book.liquidations,
@@ -87,7 +79,7 @@ def _engine_figures(run: FundingLiveRun, capital: Decimal) -> dict[str, Any]:
             "unrealized_usd": str(q.to_decimal(unrealized)),
             "health_pct": round(float(acct.health) * 100.0, 2),
         },
-        "status": status,
+        "status": engine_status(e),
     }
 
 
@@ -149,7 +141,7 @@ def summary(run: FundingLiveRun) -> dict[str, Any]:
             "reconciled": dict(sorted(run.leg.reconciled.items())),
             "venue_changes": run.leg.external_changes,
             "venue_failures": run.venue_failures,
-            "unresolved": run.unresolved_spot + len(run.leg.unresolved),
+            "unresolved": run.unresolved + len(run.leg.unresolved),
             "chain_minus_ledger": {k: str(v) for k, v in sorted(chain_minus.items())},
             "venue_minus_ledger": str(venue_minus),
             "ledger_matches_venue": venue_minus == 0,

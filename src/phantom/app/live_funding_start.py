@@ -70,9 +70,8 @@ def start_run(run: FundingLiveRun) -> None:
     run.leg.load_since()
     pending = [j.intent for j in run.ledger.pending_intents(ENGINE)]
     spot = [i for i in pending if "perp_account" not in i.tags]
-    if spot:
-        for item in run.reconcile_spot(spot):
-            run.leg.reconciled[f"spot_{item.action}"] += 1
+    for item in run.reconcile(spot):
+        run.leg.reconciled[f"spot_{item.action}"] += 1
     run.leg.reconcile([i for i in pending if "perp_account" in i.tags])
     run.capital.restore()
     acct = run.perp.account()

@@ -30,6 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from phantom.app import wiring
+from phantom.app.inbox import WAKE, take, waiting
 from phantom.app.logging_setup import get_logger
 from phantom.app.session import Session
 from phantom.app.settings import Settings
@@ -58,7 +59,6 @@ from phantom.venues.evm.fees import FeePolicy, fetch_fees
 from phantom.venues.evm.signer import SecretKey, Signer
 
 ENGINE = "arb"
-_WAKE = object()
 log = get_logger("phantom.live")
 
 
@@ -103,7 +103,7 @@ class LiveRun:
             self.bridge,
             market=self.market,
             relay_signer=Signer(SecretKey.generate()),  # relay reputation key: holds nothing
-            notify=lambda: self.inbox.put(_WAKE),
+            notify=lambda: self.inbox.put(WAKE),
         )
         self.source = EvmPoolSource(
             self.client.rpc, ws_url, venue.pools, self.inbox.put, prices=venue.prices,
@@ -126,11 +126,7 @@ class LiveRun:
     # --- start-up: snapshot, vault, reconciliation -------------------------------------------
 
     def _drain_market(self) -> None:
-        while True:
-            try:
-                item = self.inbox.get_nowait()
-            except queue.Empty:
-                return
+        for item in waiting(self.inbox):
             self._handle(item, feed=False)
 
     def _start(self) -> None:
@@ -198,11 +194,7 @@ class LiveRun:
             self.journal.close()
 
     def _step(self, timeout: float) -> None:
-        items: list[object] = []
-        with contextlib.suppress(queue.Empty):
-            items.append(self.inbox.get(timeout=timeout))
-            while True:
-                items.append(self.inbox.get_nowait())
+        items = take(self.inbox, timeout)
         for outcome in self.client.due(time.time(), self.market):
             self._on_outcome(outcome)
         for result in self.client.take_unresolved():

@@ -12,15 +12,17 @@ new is sent. ``phantom stop`` / SIGTERM: no new sends; in-flight transactions ar
 
 from __future__ import annotations
 
+import argparse
 import fcntl
 import logging
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from phantom.app.live_loop import LiveRun
 from phantom.app.logging_setup import configure, get_logger
@@ -181,25 +183,47 @@ def run_live_devnet(
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m phantom.app.live_run``: settings from the environment / phantom.toml."""
-    import argparse
-
+def live_main(
+    argv: list[str] | None,
+    module: str,
+    start: Callable[[Settings, argparse.Namespace, Any], int],
+    *,
+    options: tuple[str, Callable[[Path | None], Any]] | None = None,
+    flags: tuple[str, ...] = (),
+) -> int:
+    """The ``python -m <module>`` entry point of a live mode: ``--duration``, ``--summary-json``,
+    then ``--options`` (a JSON file ``options`` describes and loads) and on/off ``flags``;
+    settings from the environment / phantom.toml. Settings (or options) that do not load:
+    ``error: ...`` and exit 2; else ``start(settings, args, loaded options)``."""
     from phantom.app.settings import SettingsError, load_settings
 
-    parser = argparse.ArgumentParser(prog="python -m phantom.app.live_run")
+    parser = argparse.ArgumentParser(prog=f"python -m {module}")
     parser.add_argument("--duration", type=float, default=None, help="wall seconds")
     parser.add_argument("--summary-json", type=Path, default=None)
-    parser.add_argument("--noise-traders", action="store_true")
+    if options is not None:
+        parser.add_argument("--options", type=Path, default=None, help=options[0])
+    for flag in flags:
+        parser.add_argument(flag, action="store_true")
     args = parser.parse_args(argv)
+    errors = (SettingsError,) if options is None else (SettingsError, OSError, ValueError)
     try:
         settings = load_settings()
-    except SettingsError as exc:
+        loaded = None if options is None else options[1](args.options)
+    except errors as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    return run_live_devnet(
-        settings, args.duration, args.summary_json, noise_traders=args.noise_traders
-    )
+    return start(settings, args, loaded)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m phantom.app.live_run``: settings from the environment / phantom.toml."""
+    return live_main(
+        argv, "phantom.app.live_run",
+        lambda settings, args, _: run_live_devnet(
+            settings, args.duration, args.summary_json, noise_traders=args.noise_traders
+        ),
+        flags=("--noise-traders",),
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

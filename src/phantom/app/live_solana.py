@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from phantom.app.live_run import LiveRefused, live_session
+from phantom.app.live_run import LiveRefused, live_main, live_session
 from phantom.app.live_solana_bars import LstLiveRun, ScalpLiveRun
 from phantom.app.live_solana_base import SolanaLiveBase
 from phantom.app.live_solana_config import SolanaLiveOptions, load_options
@@ -298,22 +298,13 @@ def run_live_solana_local(
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m phantom.app.live_solana``: settings from the environment / phantom.toml."""
-    import argparse
-
-    from phantom.app.settings import SettingsError, load_settings
-
-    parser = argparse.ArgumentParser(prog="python -m phantom.app.live_solana")
-    parser.add_argument("--duration", type=float, default=None, help="wall seconds")
-    parser.add_argument("--summary-json", type=Path, default=None)
-    parser.add_argument("--options", type=Path, default=None, help="SolanaLiveOptions JSON")
-    args = parser.parse_args(argv)
-    try:
-        settings = load_settings()
-        options = load_options(args.options)
-    except (SettingsError, OSError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return run_live_solana_local(settings, args.duration, args.summary_json, options=options)
+    return live_main(
+        argv, "phantom.app.live_solana",
+        lambda settings, args, options: run_live_solana_local(
+            settings, args.duration, args.summary_json, options=options
+        ),
+        options=("SolanaLiveOptions JSON", load_options),
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from phantom.app import paper_params, wiring
 from phantom.app.live_solana_base import BlockSeen, SolanaLiveBase
 from phantom.app.live_solana_config import BundleCosts, SolanaLiveOptions, lst_overrides, pods_from
 from phantom.app.live_solana_rates import RateAccount, StakeRateFollower
-from phantom.app.paper_bars import BarBuilder, feed_bars, traded_quote
+from phantom.app.paper_bars import BarBuilder, feed_bars, scalp_idle_reason, traded_quote
 from phantom.app.session import Session
 from phantom.app.settings import Settings
 from phantom.core.events import PoolUpdate
@@ -51,17 +51,10 @@ from phantom.venues.solana.keystore import SolanaSigner
 class BarLiveRun(SolanaLiveBase):
     """A bar engine's live loop: the bar length and the sink ``feed_bars`` sends through."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        options: SolanaLiveOptions,
-        session: Session,
-        venue: SolanaVenue,
-        signer: SolanaSigner,
-        kill: KillSwitch,
-    ) -> None:
-        super().__init__(settings, options, session, venue, signer, kill)
-        self.bar_s = float(options.bar_s if options.bar_s is not None else settings.paper_bar_s)
+    @property
+    def bar_s(self) -> float:
+        o = self.options
+        return float(o.bar_s if o.bar_s is not None else self.settings.paper_bar_s)
 
     def context(self, *tokens: Token) -> EngineContext:
         free = {t: self.capital.available(self.engine_name, t) for t in tokens}
@@ -119,10 +112,7 @@ class ScalpLiveRun(BarLiveRun):
         }
 
     def idle_reason(self) -> str | None:
-        signals = sum(p.signals for p in self.engine.pods)
-        if signals == 0:
-            return f"no pod's momentum entry signal fired in {self.bars.bars} bars"
-        return f"{signals} signals, every entry skipped (too small) or rejected"
+        return scalp_idle_reason(self.engine, self.bars)
 
 
 @dataclass(slots=True)
@@ -176,7 +166,7 @@ class LstLiveRun(BarLiveRun):
         overrides = lst_overrides(self.options.lst_params)
         # MAX_TRADE_USD at WSOL's price now (95 %: room for the price to move), so entries pass
         # the size gate
-        by_usd = (s.max_trade_usd * Decimal("0.95") / self._price(wsol)).quantize(Decimal("0.001"))
+        by_usd = (s.max_trade_usd * Decimal("0.95") / self.price(wsol)).quantize(Decimal("0.001"))
         for token, pool, _ in chosen:
             params = paper_params.lst_params(s, token, self.wsol, pool, len(chosen))
             cap = min(by_usd, params.max_size) if params.max_size is not None else by_usd

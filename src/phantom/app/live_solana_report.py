@@ -12,20 +12,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from phantom.app.session import Session
-from phantom.app.settings import Settings
+from phantom.app.live_solana_exec import SolanaSpotExec
 from phantom.app.stats import RunStats, vault_figures
 from phantom.core.fills import Fill
 from phantom.core.orders import OrderIntent
 from phantom.core.token import Token
-from phantom.execution.evm_bridge import AsyncBridge
-from phantom.execution.solana_live import SolanaLiveClient
 from phantom.execution.solana_reconcile import LandedTx
-from phantom.market.solana_source import SolanaPoolSource, SolanaVenue
-from phantom.market.state import MarketState
-from phantom.portfolio.capital import CapitalManager
-from phantom.portfolio.ledger import Ledger
-from phantom.risk.breaker import CircuitBreaker
 from phantom.venues.solana.txtools import tips_to
 
 
@@ -33,20 +25,10 @@ def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class LiveReport:
-    """Counters and the summary of a live loop; the loop provides the parts declared here."""
+class LiveReport(SolanaSpotExec):
+    """Counters and the summary of a live loop, on the spot-execution core; the loop provides
+    the engine's parts declared here."""
 
-    engine_name: str
-    settings: Settings
-    session: Session
-    venue: SolanaVenue
-    bridge: AsyncBridge
-    client: SolanaLiveClient
-    market: MarketState
-    ledger: Ledger
-    capital: CapitalManager
-    breaker: CircuitBreaker
-    source: SolanaPoolSource
     tokens: dict[str, Token]
 
     def init_report(self) -> None:
@@ -65,13 +47,8 @@ class LiveReport:
         """Why the engine sent nothing, if it did not."""
         return None
 
-    async def chain_balances(self) -> dict[Token, int]:
-        rpc, owner = self.client.rpc, self.client.owner
-        out = {self.venue.native: await rpc.get_balance(owner)}
-        for token in self.tokens.values():
-            rows = await rpc.get_token_accounts_by_owner(owner, mint=token.address)
-            out[token] = sum(r.amount for r in rows if r.owner == owner)
-        return out
+    def spl_tokens(self) -> tuple[Token, ...]:
+        return tuple(self.tokens.values())
 
     def _count(
         self, intent: OrderIntent, fill: Fill, landed: tuple[LandedTx, ...], report: Any
@@ -94,17 +71,17 @@ class LiveReport:
             "rebroadcasts": report.rebroadcasts if report is not None else 0,
         })  # fmt: skip
 
-    def _price(self, token: Token) -> Decimal:
-        return Decimal(repr(self.market.price_usd(token)))
+    def restart_booked(self, intent: OrderIntent, fill: Fill, landed: tuple[LandedTx, ...]) -> None:
+        self._count(intent, fill, landed, None)
 
-    def _prices(self) -> dict[str, Decimal]:
+    def prices(self) -> dict[str, Decimal]:
         tokens = [*self.tokens.values(), self.venue.native]
-        return {t.symbol: self._price(t) for t in tokens}
+        return {t.symbol: self.price(t) for t in tokens}
 
     # --- the summary ------------------------------------------------------------------------
 
     def _vault(self) -> dict[str, Any]:
-        snap = self.capital.snapshot(self.engine_name, self._prices())
+        snap = self.capital.snapshot(self.engine_name, self.prices())
         positions = {
             v.position.token.symbol: v.position.token.to_decimal(v.position.quantity)
             for v in snap.positions

@@ -44,6 +44,7 @@ from pydantic import BaseModel, ConfigDict
 from solders.keypair import Keypair
 
 from phantom.core.token import Token
+from phantom.localsolana.background import BackgroundTrader
 from phantom.localsolana.faults import Faults
 from phantom.localsolana.pools import LocalPool
 from phantom.localsolana.staking import DepegTrader, Layout, StakeAccountSpec
@@ -254,7 +255,7 @@ def fund(world: LocalSolanaWorld, signer: SolanaSigner) -> None:
     world.fund(signer.pubkey, FUNDING_LAMPORTS, dict(FUNDING))
 
 
-class NoiseTrader:
+class NoiseTrader(BackgroundTrader):
     """Moves a random pool by ``min_bps..max_bps`` in a random direction every ``interval_s``
     (``pools``: the ones it may move; default the pools of no LST)."""
 
@@ -270,13 +271,12 @@ class NoiseTrader:
     ) -> None:
         if interval_s <= 0 or not 0 < min_bps <= max_bps < 10_000:
             raise ValueError("noise: interval_s > 0 and 0 < min_bps <= max_bps < 10000")
+        super().__init__("solana-noise")
         self.pools = pools if pools is not None else non_lst_pools(world)
         self.world, self.interval_s = world, interval_s
         self.min_bps, self.max_bps = min_bps, max_bps
         self.rng = random.Random(seed)
         self.moves = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._main, name="solana-noise", daemon=True)
 
     def move_once(self) -> None:
         pool = self.rng.choice(self.pools)
@@ -290,15 +290,6 @@ class NoiseTrader:
                 self.move_once()
             except RuntimeError:  # a move can fail while the world stops
                 return
-
-    def start(self) -> NoiseTrader:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -166,6 +166,14 @@ def feed_bars(
         start = decision.index + 1
 
 
+def scalp_idle_reason(engine: ScalpEngine, bars: BarBuilder) -> str:
+    """Why the scalp entered nothing (paper and live say the same)."""
+    signals = sum(p.signals for p in engine.pods)
+    if signals == 0:
+        return f"no pod's momentum entry signal fired in {bars.bars} bars"
+    return f"{signals} signals, every entry skipped (too small) or rejected"
+
+
 class ScalpSlot(EngineSlot):
     """The multi-pod scalp engine on SOL/USDC (see the module docstring)."""
 
@@ -220,10 +228,7 @@ class ScalpSlot(EngineSlot):
     def idle_reason(self) -> str | None:
         if self.engine.stats.entries:
             return None
-        signals = sum(p.signals for p in self.engine.pods)
-        if signals == 0:
-            return f"no pod's momentum entry signal fired in {self.bars.bars} bars"
-        return f"{signals} signals, every entry skipped (too small) or rejected"
+        return scalp_idle_reason(self.engine, self.bars)
 
 
 class LstSlot(EngineSlot):

@@ -54,6 +54,27 @@ INTEREST = Decimal("0.0001")  # per 8 h: Binance's interest component of funding
 MAX_BASIS = Decimal("0.005")
 
 
+def engine_counts(engine: FundingEngine) -> dict[str, Any]:
+    """The engine's decisions for the summary (paper and live give the same figures)."""
+    st = engine.stats
+    return {
+        "entries": st.entries,
+        "exits": st.exits,
+        "rebalances": st.rebalances,
+        "reduces": st.reduces,
+        "relevers": st.relevers,
+        "gate_refusals": st.gate_refusals,
+        "last_gate": "" if engine.last_gate is None else engine.last_gate.reason,
+    }
+
+
+def engine_status(engine: FundingEngine) -> dict[str, Any]:
+    """The engine's :meth:`~FundingEngine.status`, decimals as strings."""
+    return {
+        k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(engine.status()).items()
+    }
+
+
 class FundingSlot(EngineSlot):
     def __init__(self, run: PaperRun) -> None:
         super().__init__(run, "funding")
@@ -190,14 +211,10 @@ class FundingSlot(EngineSlot):
 
     def figures(self) -> dict[str, Any]:
         e, book, q = self.engine, self.book, self.book.cash
-        st = e.stats
         elapsed = max(1.0, self.run.clock.now() - self.run.world.start_ts)
         earned = q.to_decimal(book.funding_earned)
         capital = self.run.settings.funding_initial_usd
         apr = float(earned / capital) * YEAR_S / elapsed * 100.0
-        status = {
-            k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(e.status()).items()
-        }
         return {
             "market": self.market_symbol,
             "spot_pool": self.pool_id,
@@ -207,13 +224,7 @@ class FundingSlot(EngineSlot):
             "apr_on_capital_pct": round(apr, 4),
             "perp_fees_usd": str(q.to_decimal(book.fees)),
             "margin_moves": book.margin_moves,
-            "entries": st.entries,
-            "exits": st.exits,
-            "rebalances": st.rebalances,
-            "reduces": st.reduces,
-            "relevers": st.relevers,
-            "gate_refusals": st.gate_refusals,
-            "last_gate": "" if e.last_gate is None else e.last_gate.reason,
+            **engine_counts(e),
             "max_abs_delta_drift_pct": round(self.max_drift_pct, 4),
             "min_health_pct": None
             if self.min_health_pct is None
@@ -226,7 +237,7 @@ class FundingSlot(EngineSlot):
                 "unrealized_usd": str(q.to_decimal(self.unrealized())),
             },
             "ledger_matches_venue": book.matches(),
-            "status": status,
+            "status": engine_status(e),
         }
 
     def idle_reason(self) -> str | None:

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
@@ -26,6 +25,7 @@ from solders.account import Account
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
+from phantom.localsolana.background import BackgroundTrader
 from phantom.localsolana.pools import LocalPool
 from phantom.venues.solana_accounts import (
     MARINADE_PROGRAM,
@@ -196,7 +196,7 @@ def repeg(
     return move
 
 
-class DepegTrader:
+class DepegTrader(BackgroundTrader):
     """Every ``interval_s`` de-pegs the next LST (in turn) by ``bps``; every ``recover_s`` buys
     each LST under its rate back by ``recover_fraction`` of its gap."""
 
@@ -213,11 +213,10 @@ class DepegTrader:
             raise ValueError("depeg: interval_s, recover_s > 0 and 0 < bps < 10000")
         if not 0 < recover_fraction <= 1:
             raise ValueError("depeg: recover_fraction must be in (0, 1]")
+        super().__init__("solana-depeg")
         self.world, self.interval_s, self.bps = world, interval_s, bps
         self.recover_s, self.recover_fraction = recover_s, recover_fraction
         self.depegs = self.recoveries = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._main, name="solana-depeg", daemon=True)
 
     def _main(self) -> None:
         symbols = sorted(self.world.staking.specs)
@@ -234,12 +233,3 @@ class DepegTrader:
                     depeg(self.world, symbol, self.bps)
             except RuntimeError:  # a move can fail while the world stops
                 return
-
-    def start(self) -> DepegTrader:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
