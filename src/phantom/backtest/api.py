@@ -26,11 +26,9 @@ from phantom.backtest.events import events_pnl
 from phantom.backtest.market import BarMarket, hourly_volatility_pct
 from phantom.backtest.metrics import compute_metrics
 from phantom.backtest.registry import BuildInfo, EngineConfigError, get_engine, token_for
-from phantom.backtest.runner import FeeUnits, LoopResult, Runner, engine_stats
+from phantom.backtest.runner import FeeUnits, LoopResult, NetworkFeeUnits, Runner, engine_stats
 from phantom.backtest.spec import BacktestResult, BacktestSpec, Mode, ModeResult, default_realism
-from phantom.core.fees import solana_fees
-from phantom.core.fills import Fill, FillStatus
-from phantom.core.orders import OrderIntent, Route
+from phantom.core.fills import FillStatus
 from phantom.core.rng import SeededRng
 from phantom.core.token import Token
 from phantom.engines.base import BarEngine
@@ -110,16 +108,7 @@ def _fee_units(mode: Mode, realism: RealismParams) -> FeeUnits:
     """The network fee (native base units) inside a fill's native delta; 0 for naive fills."""
     if mode is Mode.NAIVE:
         return lambda fill, intent: 0
-    cache: dict[tuple[int, bool, bool], int] = {}
-
-    def units(fill: Fill, intent: OrderIntent) -> int:
-        key = (intent.signatures, intent.route is Route.PRIVATE, fill.status is not FAILED)
-        total = cache.get(key)
-        if total is None:
-            total = cache[key] = solana_fees(realism.fee_schedule, *key[:2], landed=key[2]).total
-        return total
-
-    return units
+    return NetworkFeeUnits(realism.fee_schedule)
 
 
 def run_mode(

@@ -32,15 +32,26 @@ def hourly_volatility_pct(close: FloatArray, timeframe_s: float, window: int) ->
     out = np.zeros(n, dtype=np.float64)
     if n < 2 or timeframe_s <= 0:
         return out
-    r = np.diff(close) / close[:-1]
+    # in place where it can be: a million bars would otherwise allocate (and fault in) a fresh
+    # 8 MB array per operation; the operations and their order are those of
+    # sqrt(max(0, sum of the window's r * r) / count * 3600 / timeframe_s) * 100
+    r = np.diff(close)
+    r /= close[:-1]
+    r *= r
     cs = np.zeros(n, dtype=np.float64)
-    np.cumsum(r * r, out=cs[1:])  # cs[i]: sum of the squared returns up to bar i
+    np.cumsum(r, out=cs[1:])  # cs[i]: sum of the squared returns up to bar i
+    del r
     total = cs.copy()
     total[window:] -= cs[:-window]
-    count = np.minimum(np.arange(n, dtype=np.float64), float(window))
-    count[0] = 1.0
+    del cs
     np.maximum(total, 0.0, out=total)
-    return np.sqrt(total / count * (3600.0 / timeframe_s)) * 100.0
+    head = min(window, n)  # count = i for bars before a full window (bar 0: 1), then window
+    total[1:head] /= np.arange(1, head, dtype=np.float64)
+    total[head:] /= float(window)
+    total *= 3600.0 / timeframe_s
+    np.sqrt(total, out=total)
+    total *= 100.0
+    return total
 
 
 class BarMarket:

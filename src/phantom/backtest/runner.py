@@ -31,8 +31,9 @@ from phantom.backtest.book import Book
 from phantom.backtest.data import Candles
 from phantom.backtest.market import BarMarket
 from phantom.core.construct import fast_constructor
-from phantom.core.fills import Fill
-from phantom.core.orders import OrderIntent
+from phantom.core.fees import SolanaFeeSchedule, solana_fees
+from phantom.core.fills import Fill, FillStatus
+from phantom.core.orders import OrderIntent, Route
 from phantom.core.token import Token
 from phantom.engines.base import BarEngine, EngineContext
 from phantom.execution.client import ExecutionClient
@@ -43,6 +44,7 @@ from phantom.risk.gate import GateContext, RiskChain
 
 FloatArray = npt.NDArray[np.float64]
 FeeUnits = Callable[[Fill, OrderIntent], int]
+_FAILED = FillStatus.FAILED
 
 
 def _native_gate_context(now: float, in_flight: int, volatile: bool) -> GateContext:
@@ -69,6 +71,23 @@ _new_gate_context: Callable[[float, int, bool], GateContext] = fast_constructor(
 _new_context: Callable[[float, MarketView, Mapping[Token, int]], EngineContext] = fast_constructor(
     EngineContext, _native_context
 )
+
+
+class NetworkFeeUnits:
+    """The network fee (native base units) a realistic fill's native delta holds: what
+    ``solana_fees`` charges an intent of its signatures and route, landed or not (memoised)."""
+
+    def __init__(self, schedule: SolanaFeeSchedule) -> None:
+        self.schedule = schedule
+        self._cache: dict[tuple[int, bool, bool], int] = {}
+
+    def __call__(self, fill: Fill, intent: OrderIntent) -> int:
+        key = (intent.signatures, intent.route is Route.PRIVATE, fill.status is not _FAILED)
+        total = self._cache.get(key)
+        if total is None:
+            fees = solana_fees(self.schedule, key[0], key[1], landed=key[2])
+            total = self._cache[key] = fees.total
+        return total
 
 
 class LoopResult:
@@ -199,8 +218,16 @@ class Runner:
         idx = np.searchsorted(times, self.close_ts, side="right")
         if idx.shape[0]:
             idx[-1] = times.shape[0]  # the last point is the final state (late fills included)
-        result.equity = cash[idx] / qs + hold[idx] / bs * self.c.close
-        result.held = hold[idx] > 0
+        # cash / qs + hold / bs * close, computed in place (a million-bar run would otherwise
+        # allocate, and fault in, a fresh 8 MB array per operation)
+        held = hold[idx]
+        result.held = held > 0
+        held /= bs
+        held *= self.c.close
+        equity = cash[idx]
+        equity /= qs
+        equity += held
+        result.equity = equity
         last_close = Decimal(repr(float(self.c.close[-1])))
         result.final_equity_usd = self._quote.to_decimal(book.cash) + (
             self._base.to_decimal(book.holding) * last_close

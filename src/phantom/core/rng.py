@@ -29,7 +29,8 @@ class SeededRng:
         return self._random.random()
 
     def uniform(self, low: float, high: float) -> float:
-        return self._random.uniform(low, high)
+        # random.Random.uniform's own formula, without its extra Python-level call
+        return low + (high - low) * self._random.random()
 
     def randint(self, low: int, high: int) -> int:
         return self._random.randint(low, high)
