@@ -51,6 +51,36 @@ class Trade:
     pnl_units: int = 0  # quote units, set at the exit
 
 
+def _native_trade(
+    entry_ts: float,
+    entry_cash: int,
+    bought: int,
+    spent: int,
+    sold: int,
+    received: int,
+    fills: int,
+    exit_ts: float | None,
+    pnl_units: int,
+) -> Trade:
+    o = Trade.__new__(Trade)
+    o.entry_ts = entry_ts
+    o.entry_cash = entry_cash
+    o.bought = bought
+    o.spent = spent
+    o.sold = sold
+    o.received = received
+    o.fills = fills
+    o.exit_ts = exit_ts
+    o.pnl_units = pnl_units
+    return o
+
+
+# every field of Trade, in order (positional: see ``phantom.core.construct``)
+_new_trade: Callable[[float, int, int, int, int, int, int, float | None, int], Trade] = (
+    fast_constructor(Trade, _native_trade)
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Marker:
     """A landed fill for the price chart: when, at what effective price, buy or sell."""
@@ -205,7 +235,7 @@ class Book:
         if trade is None:
             if hold0 != 0 or d_base <= 0:
                 return
-            trade = self._open = Trade(entry_ts=ts, entry_cash=cash0)
+            trade = self._open = _new_trade(ts, cash0, 0, 0, 0, 0, 0, None, 0)
             self.trades.append(trade)
         trade.fills += 1
         if d_base > 0:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -46,6 +46,10 @@ class RiskChain:
     def __init__(self, gates: Sequence[RiskGate]) -> None:
         self.gates = tuple(gates)
         self.rejections: Counter[str] = Counter()
+        found = (getattr(gate, "on_fill", None) for gate in self.gates)
+        self._observers: tuple[Callable[[Fill, float], None], ...] = tuple(
+            o for o in found if o is not None
+        )  # the gates that watch outcomes (OutcomeObserver), looked up once
 
     def check(self, intent: OrderIntent, ctx: GateContext) -> Rejection | None:
         for gate in self.gates:
@@ -56,7 +60,5 @@ class RiskChain:
         return None
 
     def on_fill(self, fill: Fill, now: float) -> None:
-        for gate in self.gates:
-            observer = getattr(gate, "on_fill", None)
-            if observer is not None:
-                observer(fill, now)
+        for observer in self._observers:
+            observer(fill, now)
