@@ -25,14 +25,14 @@ or the transaction provably never landed), ``abandoned`` (prepared but never bro
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 from phantom.execution.evm_types import TxReport, current_signing
+from phantom.execution.tx_journal import STATUSES as STATUSES
+from phantom.execution.tx_journal import SqliteTxJournal
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS evm_txs (
@@ -57,7 +57,6 @@ CHECKPOINT_WRITES = 64  # commits between the checkpoints that mark()/mark_tx() 
 AUTOCHECKPOINT_PAGES = 4000  # SQLite's own, as a backstop (the default is 1000)
 
 PURPOSES = frozenset({"intent", "replace", "cancel"})
-STATUSES = frozenset({"signed", "resolved", "abandoned"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,36 +74,27 @@ class TxRecord:
     recorded_at: float
 
 
-class EvmTxJournal:
+class EvmTxJournal(SqliteTxJournal[TxRecord]):
     """One SQLite file; safe to use from several threads (one connection, one lock)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
-            conn.executescript(_DDL)
-        except BaseException:
-            conn.close()
-            raise
-        self._conn: sqlite3.Connection | None = conn
-        self._writes = 0  # commits since the last checkpoint (under the lock)
-
-    @property
-    def conn(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise RuntimeError(f"EVM transaction journal {self.path} is closed")
-        return self._conn
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+    label = "EVM transaction journal"
+    table = "evm_txs"
+    ddl = _DDL
+    columns = (
+        "tx_hash",
+        "intent_id",
+        "purpose",
+        "route",
+        "chain_id",
+        "sender",
+        "nonce",
+        "raw",
+        "status",
+        "note",
+        "recorded_at",
+    )
+    checkpoint_writes = CHECKPOINT_WRITES
+    autocheckpoint_pages = AUTOCHECKPOINT_PAGES
 
     def record_signed(
         self,
@@ -142,69 +132,25 @@ class EvmTxJournal:
 
     def mark(self, intent_id: str, status: str, note: str = "") -> int:
         """Set the status of every transaction of ``intent_id``; returns how many rows."""
-        if status not in STATUSES:
-            raise ValueError(f"status must be one of {sorted(STATUSES)}, got {status!r}")
-        with self._lock:
-            self._checkpoint_if_due()
-            cur = self.conn.execute(
-                "UPDATE evm_txs SET status = ?, note = ?, updated_at = ? WHERE intent_id = ?",
-                (status, note, time.time(), intent_id),
-            )
-            self._writes += 1
-            return cur.rowcount
+        return self._update("intent_id = ?", (intent_id,), status, note)
 
     def mark_tx(self, tx_hash: str, status: str, note: str = "") -> None:
-        if status not in STATUSES:
-            raise ValueError(f"status must be one of {sorted(STATUSES)}, got {status!r}")
-        with self._lock:
-            self._checkpoint_if_due()
-            self.conn.execute(
-                "UPDATE evm_txs SET status = ?, note = ?, updated_at = ? WHERE tx_hash = ?",
-                (status, note, time.time(), tx_hash),
-            )
-            self._writes += 1
+        self._update("tx_hash = ?", (tx_hash,), status, note)
 
-    def _checkpoint_if_due(self) -> None:
-        """A passive checkpoint (never waits for readers) every ``CHECKPOINT_WRITES`` commits;
-        the commit that follows restarts the WAL from its beginning. Lock held."""
-        if self._writes >= CHECKPOINT_WRITES:
-            self._writes = 0
-            self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-
-    def txs_for(self, intent_id: str) -> list[TxRecord]:
-        """Every transaction signed for ``intent_id``, in the order they were recorded."""
-        return self._select("WHERE intent_id = ? ORDER BY rowid", (intent_id,))
-
-    def open_records(self) -> list[TxRecord]:
-        """Transactions whose intent's outcome is not known yet (status ``signed``)."""
-        return self._select("WHERE status = 'signed' ORDER BY rowid", ())
-
-    def all(self) -> list[TxRecord]:
-        return self._select("ORDER BY rowid", ())
-
-    def _select(self, where: str, params: tuple[object, ...]) -> list[TxRecord]:
-        sql = (
-            "SELECT tx_hash, intent_id, purpose, route, chain_id, sender, nonce, raw, status,"
-            f" note, recorded_at FROM evm_txs {where}"
+    def _record(self, row: Sequence[Any]) -> TxRecord:
+        return TxRecord(
+            tx_hash=str(row[0]),
+            intent_id=str(row[1]),
+            purpose=str(row[2]),
+            route=str(row[3]),
+            chain_id=int(row[4]),
+            sender=str(row[5]),
+            nonce=int(row[6]),
+            raw=bytes.fromhex(str(row[7])),
+            status=str(row[8]),
+            note=str(row[9]),
+            recorded_at=float(row[10]),
         )
-        with self._lock:
-            rows = self.conn.execute(sql, params).fetchall()
-        return [
-            TxRecord(
-                tx_hash=str(r[0]),
-                intent_id=str(r[1]),
-                purpose=str(r[2]),
-                route=str(r[3]),
-                chain_id=int(r[4]),
-                sender=str(r[5]),
-                nonce=int(r[6]),
-                raw=bytes.fromhex(str(r[7])),
-                status=str(r[8]),
-                note=str(r[9]),
-                recorded_at=float(r[10]),
-            )
-            for r in rows
-        ]
 
 
 def journal_hook(

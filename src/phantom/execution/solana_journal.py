@@ -22,13 +22,13 @@ attempts, rebroadcasts) and :class:`SolanaResult` (how it ended, what landed).
 from __future__ import annotations
 
 import base64
-import sqlite3
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+from phantom.execution.tx_journal import STATUSES as STATUSES
+from phantom.execution.tx_journal import SqliteTxJournal
 
 if TYPE_CHECKING:
     from phantom.core.orders import OrderIntent
@@ -55,7 +55,6 @@ CREATE INDEX IF NOT EXISTS solana_txs_intent ON solana_txs(intent_id);
 CREATE INDEX IF NOT EXISTS solana_txs_status ON solana_txs(status);
 """
 
-STATUSES = frozenset({"signed", "resolved", "abandoned"})
 ResultKind = Literal["landed", "failed", "refused", "unresolved"]
 ROUTE = "jito_bundle"
 
@@ -86,34 +85,27 @@ class SignedTx:
     raw: bytes
 
 
-class SolanaTxJournal:
+class SolanaTxJournal(SqliteTxJournal[SolanaTxRecord]):
     """One SQLite file; safe to use from several threads (one connection, one lock)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.executescript(_DDL)
-        except BaseException:
-            conn.close()
-            raise
-        self._conn: sqlite3.Connection | None = conn
-
-    @property
-    def conn(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise RuntimeError(f"Solana transaction journal {self.path} is closed")
-        return self._conn
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+    label = "Solana transaction journal"
+    table = "solana_txs"
+    ddl = _DDL
+    columns = (
+        "signature",
+        "intent_id",
+        "attempt",
+        "leg",
+        "tier_bps",
+        "last_valid_block_height",
+        "route",
+        "signer",
+        "tip_lamports",
+        "raw",
+        "status",
+        "note",
+        "recorded_at",
+    )
 
     def record_attempt(
         self,
@@ -170,52 +162,22 @@ class SolanaTxJournal:
     def mark_attempt(self, intent_id: str, attempt: int, status: str, note: str = "") -> int:
         return self._update("intent_id = ? AND attempt = ?", (intent_id, attempt), status, note)
 
-    def _update(self, where: str, params: tuple[object, ...], status: str, note: str) -> int:
-        if status not in STATUSES:
-            raise ValueError(f"status must be one of {sorted(STATUSES)}, got {status!r}")
-        with self._lock:
-            cur = self.conn.execute(
-                f"UPDATE solana_txs SET status = ?, note = ?, updated_at = ? WHERE {where}",
-                (status, note, time.time(), *params),
-            )
-            return cur.rowcount
-
-    def txs_for(self, intent_id: str) -> list[SolanaTxRecord]:
-        """Every transaction signed for ``intent_id``, in the order they were recorded."""
-        return self._select("WHERE intent_id = ? ORDER BY rowid", (intent_id,))
-
-    def open_records(self) -> list[SolanaTxRecord]:
-        """Transactions whose intent's outcome is not known yet (status ``signed``)."""
-        return self._select("WHERE status = 'signed' ORDER BY rowid", ())
-
-    def all(self) -> list[SolanaTxRecord]:
-        return self._select("ORDER BY rowid", ())
-
-    def _select(self, where: str, params: tuple[object, ...]) -> list[SolanaTxRecord]:
-        sql = (
-            "SELECT signature, intent_id, attempt, leg, tier_bps, last_valid_block_height, route,"
-            f" signer, tip_lamports, raw, status, note, recorded_at FROM solana_txs {where}"
+    def _record(self, row: Sequence[Any]) -> SolanaTxRecord:
+        return SolanaTxRecord(
+            signature=str(row[0]),
+            intent_id=str(row[1]),
+            attempt=int(row[2]),
+            leg=int(row[3]),
+            tier_bps=int(row[4]),
+            last_valid_block_height=int(row[5]),
+            route=str(row[6]),
+            signer=str(row[7]),
+            tip_lamports=int(row[8]),
+            raw=base64.b64decode(str(row[9])),
+            status=str(row[10]),
+            note=str(row[11]),
+            recorded_at=float(row[12]),
         )
-        with self._lock:
-            rows = self.conn.execute(sql, params).fetchall()
-        return [
-            SolanaTxRecord(
-                signature=str(r[0]),
-                intent_id=str(r[1]),
-                attempt=int(r[2]),
-                leg=int(r[3]),
-                tier_bps=int(r[4]),
-                last_valid_block_height=int(r[5]),
-                route=str(r[6]),
-                signer=str(r[7]),
-                tip_lamports=int(r[8]),
-                raw=base64.b64decode(str(r[9])),
-                status=str(r[10]),
-                note=str(r[11]),
-                recorded_at=float(r[12]),
-            )
-            for r in rows
-        ]
 
 
 @dataclass

@@ -12,29 +12,32 @@ reprs a key or a password.
 
 from __future__ import annotations
 
-import contextlib
 import getpass
-import json
 import logging
 import os
-import re
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from eth_account import Account
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, SecretStr
 
 from phantom.venues.evm.abi import checksum
 from phantom.venues.evm.errors import KeystoreError, SigningError, WrongPassword
 from phantom.venues.evm.signer import SecretKey, Signer
+from phantom.venues.keyfiles import NAME_RE as NAME_RE
+from phantom.venues.keyfiles import Password as Password
+from phantom.venues.keyfiles import (
+    check_scrypt_n,
+    list_names,
+    password_text,
+    read_model,
+    write_new,
+)
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SCRYPT_N = 2**18  # the v3 default work factor (geth "standard")
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-Password = str | SecretStr
 
 
 class _KeystoreFile(BaseModel):
@@ -47,18 +50,14 @@ class _KeystoreFile(BaseModel):
 
 
 def _secret(password: Password) -> str:
-    value = password.get_secret_value() if isinstance(password, SecretStr) else password
-    if not value:
-        raise KeystoreError("the keystore password must not be empty")
-    return value
+    return password_text(password, KeystoreError)
 
 
 class Keystore:
     """Named v3 keystore files in one directory."""
 
     def __init__(self, directory: Path | str, *, scrypt_n: int = DEFAULT_SCRYPT_N) -> None:
-        if scrypt_n < 2 or scrypt_n & (scrypt_n - 1):
-            raise ValueError(f"scrypt_n must be a power of two >= 2, got {scrypt_n}")
+        check_scrypt_n(scrypt_n)
         self.directory = Path(directory)
         self.scrypt_n = scrypt_n
 
@@ -87,18 +86,7 @@ class Keystore:
 
     def list(self) -> list[tuple[str, str]]:
         """``(name, checksum address)`` of every readable keystore file, sorted by name."""
-        if not self.directory.is_dir():
-            return []
-        out: list[tuple[str, str]] = []
-        for file in sorted(self.directory.glob("*.json")):
-            name = file.stem
-            if not NAME_RE.match(name):
-                continue
-            try:
-                out.append((name, self.address_of(name)))
-            except KeystoreError as exc:
-                log.warning("skipping unreadable keystore file %s: %s", file.name, exc)
-        return out
+        return list_names(self.directory, self.address_of, KeystoreError, log)
 
     def address_of(self, name: str) -> str:
         """The address stored in ``name``'s file (no password needed)."""
@@ -131,15 +119,9 @@ class Keystore:
     # -- internals ----------------------------------------------------------------------------
 
     def _read(self, name: str) -> _KeystoreFile:
-        file = self.path(name)
-        if not file.is_file():
-            raise KeystoreError(f"no wallet named {name!r} in {self.directory}")
-        try:
-            return _KeystoreFile.model_validate(json.loads(file.read_text()))
-        except (OSError, ValueError, ValidationError) as exc:
-            raise KeystoreError(
-                f"{file.name} is not a v3 keystore file ({type(exc).__name__})"
-            ) from None
+        return read_model(
+            self.path(name), name, self.directory, _KeystoreFile, "v3 keystore file", KeystoreError
+        )
 
     def _store(self, name: str, key: SecretKey, password: Password) -> str:
         target = self.path(name)
@@ -151,21 +133,7 @@ class Keystore:
             if address == signer.address:
                 raise KeystoreError(f"address {address} is already stored as wallet {other!r}")
         blob = Account.encrypt(key.reveal(), secret, kdf="scrypt", iterations=self.scrypt_n)
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                json.dump(blob, fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            try:
-                os.link(tmp, target)  # atomic, and fails if the name appeared meanwhile
-            except FileExistsError:
-                raise KeystoreError(f"wallet {name!r} already exists") from None
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+        write_new(self.directory, target, blob, name, KeystoreError)
         log.info("stored wallet %s (%s)", name, signer.address)
         return signer.address
 

@@ -15,33 +15,37 @@ password.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
-import re
-import tempfile
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from solders.keypair import Keypair
 from solders.message import VersionedMessage, to_bytes_versioned
 from solders.pubkey import Pubkey
 from solders.signature import Signature
 
+from phantom.venues.keyfiles import NAME_RE as NAME_RE
+from phantom.venues.keyfiles import Password as Password
+from phantom.venues.keyfiles import (
+    check_scrypt_n,
+    list_names,
+    password_text,
+    read_model,
+    write_new,
+)
 from phantom.venues.solana.b58 import b58decode
 from phantom.venues.solana.errors import KeystoreError, WrongPassword
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SCRYPT_N = 2**17
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 KIND = "phantom-solana-keystore"
-Password = str | SecretStr
 
 
 class SolanaSigner:
@@ -148,10 +152,7 @@ class _File(BaseModel):
 
 
 def _secret(password: Password) -> bytes:
-    value = password.get_secret_value() if isinstance(password, SecretStr) else password
-    if not value:
-        raise KeystoreError("the keystore password must not be empty")
-    return value.encode()
+    return password_text(password, KeystoreError).encode()
 
 
 def _derive(password: Password, kdf: _Kdf) -> bytes:
@@ -167,8 +168,7 @@ class SolanaKeystore:
     """Named encrypted key files in one directory (``phantom keys --chain solana``)."""
 
     def __init__(self, directory: Path | str, *, scrypt_n: int = DEFAULT_SCRYPT_N) -> None:
-        if scrypt_n < 2 or scrypt_n & (scrypt_n - 1):
-            raise ValueError(f"scrypt_n must be a power of two >= 2, got {scrypt_n}")
+        check_scrypt_n(scrypt_n)
         self.directory = Path(directory)
         self.scrypt_n = scrypt_n
 
@@ -194,17 +194,7 @@ class SolanaKeystore:
 
     def list(self) -> list[tuple[str, str]]:
         """``(name, public key)`` of every readable keystore file, sorted by name."""
-        if not self.directory.is_dir():
-            return []
-        out: list[tuple[str, str]] = []
-        for file in sorted(self.directory.glob("*.json")):
-            if not NAME_RE.match(file.stem):
-                continue
-            try:
-                out.append((file.stem, self._read(file.stem).pubkey))
-            except KeystoreError as exc:
-                log.warning("skipping unreadable keystore file %s: %s", file.name, exc)
-        return out
+        return list_names(self.directory, lambda name: self._read(name).pubkey, KeystoreError, log)
 
     def unlock(self, name: str, password: Password) -> SolanaSigner:
         data = self._read(name)
@@ -225,15 +215,9 @@ class SolanaKeystore:
         return signer
 
     def _read(self, name: str) -> _File:
-        file = self.path(name)
-        if not file.is_file():
-            raise KeystoreError(f"no wallet named {name!r} in {self.directory}")
-        try:
-            return _File.model_validate(json.loads(file.read_text()))
-        except (OSError, ValueError, ValidationError) as exc:
-            raise KeystoreError(
-                f"{file.name} is not a Solana keystore file ({type(exc).__name__})"
-            ) from None
+        return read_model(
+            self.path(name), name, self.directory, _File, "Solana keystore file", KeystoreError
+        )
 
     def store(self, name: str, signer: SolanaSigner, password: Password) -> str:
         target = self.path(name)
@@ -251,20 +235,6 @@ class SolanaKeystore:
         )
         blob: dict[str, Any] = head.model_dump()
         blob["ciphertext"] = sealed.hex()
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                json.dump(blob, fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            try:
-                os.link(tmp, target)
-            except FileExistsError:
-                raise KeystoreError(f"wallet {name!r} already exists") from None
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+        write_new(self.directory, target, blob, name, KeystoreError)
         log.info("stored solana wallet %s (%s)", name, pubkey)
         return pubkey
