@@ -15,8 +15,8 @@ import pytest
 from funding_support import FIX
 
 from phantom.backtest.funding.data import SeriesError, load_series, symbol_of, to_epoch
-from phantom.backtest.funding.market import default_realism
 from phantom.backtest.funding.run import FundingBacktestConfig, run_funding_backtest
+from phantom.backtest.spec import default_realism
 
 SOL_DIR = FIX / "sol_2024_03"
 BTC_DIR = FIX / "btc_2022_11"

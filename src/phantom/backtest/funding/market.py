@@ -1,38 +1,14 @@
-"""Driver helpers of the funding backtest: the spot market view, basis and volatility series,
-and the paper model's default parameters for the spot legs."""
+"""Driver helpers of the funding backtest: the spot market view, basis and volatility series
+(the paper model's defaults for the spot legs are ``phantom.backtest.spec.default_realism``)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
 from phantom.backtest.funding.data import FloatArray, Series
-from phantom.core.fees import SolanaFeeSchedule
 from phantom.core.token import Token
-from phantom.execution.params import RealismParams
-
-SOL = Token("SOL", 9)
-
-
-def default_realism(native: Token = SOL) -> RealismParams:
-    """The settings' defaults (``phantom config show``) for the spot legs."""
-    return RealismParams(
-        execution_delay_min_ms=200.0,
-        execution_delay_max_ms=1200.0,
-        transaction_failure_rate_pct=5.0,
-        slippage_base_pct=0.3,
-        slippage_impact_multiplier=0.05,
-        slippage_volatility_multiplier=3.0,
-        mev_risk_rate_pct=20.0,
-        mev_penalty_max_pct=1.0,
-        mev_attacker_min_profit_usd=Decimal("0.05"),
-        partial_fill_rate_pct=10.0,
-        min_fill_pct=80.0,
-        fee_schedule=SolanaFeeSchedule(),
-        native=native,
-    )
 
 
 class SpotView:

@@ -27,7 +27,7 @@ import numpy as np
 
 from phantom.backtest.funding.data import Series, load_series, symbol_of, to_epoch
 from phantom.backtest.funding.legs import account_state, perp_order, perp_outcome
-from phantom.backtest.funding.market import SpotView, basis_at, default_realism, volatility_flags
+from phantom.backtest.funding.market import SpotView, basis_at, volatility_flags
 from phantom.backtest.funding.report import (
     RunRecord,
     build_summary,
@@ -35,6 +35,7 @@ from phantom.backtest.funding.report import (
     params_from,
     write_outputs,
 )
+from phantom.backtest.spec import default_realism
 from phantom.core.fees import solana_fees
 from phantom.core.orders import OrderIntent
 from phantom.core.rng import SeededRng
