@@ -116,10 +116,11 @@ def build(force: bool = False) -> Path:
 
 
 def is_compiled() -> bool:
-    """Whether this process runs the compiled build (the realism model is an extension)."""
-    import phantom.execution.paper as paper
+    """Whether this process runs the compiled build (the paper client is a native class)."""
+    from phantom.core.construct import is_native
+    from phantom.execution.paper import PaperExecutionClient
 
-    return not str(paper.__file__).endswith(".py")
+    return is_native(PaperExecutionClient)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ import numpy as np
 from _common import BARS, MINUTE_NS, START_NS, data_sha, load, peak_rss_mb
 
 from phantom.backtest import BacktestSpec, Candles, Mode, run_backtest
+from phantom.core.construct import is_native
+from phantom.execution.paper import PaperExecutionClient
 
 
 def candles_of(bars: np.ndarray) -> Candles:
@@ -43,9 +45,7 @@ def candles_of(bars: np.ndarray) -> Candles:
 
 def compiled() -> bool:
     """Whether this process runs phantom's mypyc-compiled build (``bench/compiled.py``)."""
-    import phantom.execution.paper as paper
-
-    return not str(paper.__file__).endswith(".py")
+    return is_native(PaperExecutionClient)
 
 
 def main() -> None:
